@@ -1,0 +1,66 @@
+# The memcg kmem-limit / OOM-reserve / OOM-reaper series for Linux 6.12.
+#
+#   make          install deps, prepare the tree, build, boot the demo
+#   make check    static checks, then the selftests in QEMU guests
+#   make help     every target
+#
+# BASE=1 runs kernel, demo and check on the unpatched base instead.
+# KVM=1 boots with KVM (TCG is the default: KVM fails on these machines).
+
+S := scripts
+STEP := $(S)/step.sh
+VARIANT := $(if $(filter 1,$(BASE)),base,patched)
+
+.PHONY: all deps prepare kernel tests images demo check check-static \
+	apply clean help
+
+all: deps prepare kernel tests images demo
+
+help:
+	@echo "make               deps, prepare, kernel, tests, images, then boot the demo"
+	@echo "make deps          install missing Debian packages with apt-get"
+	@echo "make prepare       unpack 6.12 into build/, copy the overlay, quilt push the series (no fuzz)"
+	@echo "make kernel        configure (tinyconfig + kernel/configs/memcg-qemu.config) and build bzImage"
+	@echo "make tests         build the selftests statically"
+	@echo "make images        make the busybox initramfs and the test disk's contents"
+	@echo "make demo          boot the kernel in QEMU and show the series at work"
+	@echo "make check         static checks, then the selftests in cgroup v2 and v1 guests"
+	@echo "make check-static  only the static checks (series, Signed-off-by, checkpatch)"
+	@echo "make apply KSRC=D  copy the overlay into your 6.12 tree D and apply the series"
+	@echo "make clean         remove build/ (the ccache cache is kept)"
+	@echo "make help          this list"
+	@echo "options: BASE=1 (unpatched base kernel), KVM=1 (KVM instead of TCG), TIMEOUT=secs (per boot)"
+
+deps:
+	@$(STEP) deps $(S)/deps.sh
+
+prepare: deps
+	@$(STEP) prepare $(S)/prepare.sh
+
+kernel: prepare
+	@$(STEP) "kernel (patched)" $(S)/build-kernel.sh patched
+ifeq ($(VARIANT),base)
+	@$(STEP) "kernel (base)" $(S)/build-kernel.sh base
+endif
+
+tests: kernel
+	@$(STEP) tests $(S)/build-tests.sh
+
+images: tests
+	@$(STEP) images $(S)/mkimage.sh
+
+demo: images
+	@$(STEP) "demo ($(VARIANT))" $(S)/demo.sh $(VARIANT)
+
+check-static: prepare
+	@$(S)/check-static.sh
+
+check: images
+	@$(STEP) "check ($(VARIANT))" $(S)/check.sh $(VARIANT)
+
+apply:
+	@$(S)/apply.sh "$(KSRC)"
+
+clean:
+	rm -rf build
+

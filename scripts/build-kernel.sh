@@ -1,0 +1,52 @@
+#!/bin/bash
+# Configure (tinyconfig + the overlay's fragment, merged the kernel's own
+# way) and build bzImage and the UAPI headers with ccache in a kept O= dir.
+#   usage: build-kernel.sh patched|base
+set -eu
+. "$(dirname "$0")/common.sh"
+variant_dirs "$1"
+[ -f "$SRC/Makefile" ] || die "$SRC missing: run 'make prepare'"
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_BASEDIR=$BUILD
+export CCACHE_NOHASHDIR=1
+export KBUILD_BUILD_TIMESTAMP="memcg-series"
+export KBUILD_BUILD_USER=memcg KBUILD_BUILD_HOST=qemu
+JOBS=${JOBS:-$(nproc)}
+KMAKE="make -C $SRC O=$OBJ CC=ccache\ gcc -j$JOBS"
+mkdir -p "$OBJ"
+
+# Reconfigure when the fragment changed (or the first time).
+fsum=$(sha256sum "$CONFIG_FRAGMENT" | cut -d' ' -f1)
+if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fsum" ]; then
+	echo "configuring $1: tinyconfig + $(basename "$CONFIG_FRAGMENT")"
+	eval "$KMAKE tinyconfig" >/dev/null
+	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" \
+		"$CONFIG_FRAGMENT" >"$LOGS/config-$1.log"
+	eval "$KMAKE olddefconfig" >>"$LOGS/config-$1.log"
+	# Every option of the fragment must have survived the dependency check.
+	bad=0
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; want=n ;;
+		*) continue ;;
+		esac
+		got=$(sed -n "s/^$opt=//p" "$OBJ/.config")
+		[ -n "$got" ] || got=n
+		if [ "$got" != "$want" ]; then
+			echo "config: $opt=$want requested, got $got" >&2
+			bad=1
+		fi
+	done <"$CONFIG_FRAGMENT"
+	[ $bad = 0 ] || die "the config fragment does not apply cleanly"
+	echo "$fsum" >"$OBJ/fragment.sum"
+fi
+
+echo "building $1 bzImage (log: $LOGS/build-$1.log)"
+if ! eval "$KMAKE bzImage headers" >"$LOGS/build-$1.log" 2>&1; then
+	grep -E 'error|Error' "$LOGS/build-$1.log" | head -n 20 >&2
+	die "kernel build failed, see $LOGS/build-$1.log"
+fi
+grep -E '^[^ ]*: warning:' "$LOGS/build-$1.log" | sort -u | head -n 20 || true
+echo "$1: $(cat "$OBJ/include/config/kernel.release") $(stat -c %s "$OBJ/arch/x86/boot/bzImage") bytes"

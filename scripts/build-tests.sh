@@ -1,0 +1,29 @@
+#!/bin/bash
+# Build the selftests the guest runs, statically, with upstream kselftest
+# flags (no -O2: alloc_anon() and friends must not be optimised away),
+# from the patched tree against its own UAPI headers. The same binaries
+# run on the base kernel for BASE=1, so results compare like with like.
+set -eu
+. "$(dirname "$0")/common.sh"
+variant_dirs patched
+[ -d "$OBJ/usr/include" ] || die "UAPI headers missing: run 'make kernel'"
+
+OUT=$BUILD/tests
+mkdir -p "$OUT"
+for dir in $(awk '!/^[[:space:]]*(#|$)/ { sub("/[^/]*$", "", $3); print $3 }' \
+		"$TOP/scripts/guest-tests.list" | sort -u); do
+	echo "building selftests/$dir"
+	if ! make -C "$SRC/tools/testing/selftests/$dir" OUTPUT="$OUT/$dir" \
+		LDFLAGS=-static KHDR_INCLUDES="-isystem $OBJ/usr/include" \
+		>"$LOGS/tests-$(echo "$dir" | tr / -).log" 2>&1; then
+		grep -E 'error|warning' "$LOGS/tests-$(echo "$dir" | tr / -).log" | head -n 20 >&2
+		die "building selftests/$dir failed"
+	fi
+done
+# Every listed test must exist and be static.
+awk '!/^[[:space:]]*(#|$)/ { print $3 }' "$TOP/scripts/guest-tests.list" |
+while read -r t; do
+	[ -x "$OUT/$t" ] || die "listed test $t was not built"
+	file "$OUT/$t" 2>/dev/null | grep -q 'statically linked' ||
+		die "$t is not statically linked"
+done

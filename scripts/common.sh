@@ -1,0 +1,36 @@
+# Shared settings for the host scripts; sourced, not run.
+# Every path is absolute so the scripts work from any directory.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+LOGS=$BUILD/logs
+KVER=6.12
+TARBALL=${TARBALL:-/usr/src/linux-source-$KVER.tar.xz}
+
+# Pristine base tree (never modified) and the patched tree.
+BASE_SRC=$BUILD/base-src
+PATCHED_SRC=$BUILD/src
+
+# The directories of the overlay: files new in the kernel tree.
+OVERLAY_DIRS="Documentation mm include kernel tools"
+
+# The kernel config fragment, merged onto tinyconfig.
+CONFIG_FRAGMENT=$TOP/kernel/configs/memcg-qemu.config
+
+# variant_dirs VARIANT: set SRC and OBJ for "patched" or "base".
+variant_dirs() {
+	case "$1" in
+	patched) SRC=$PATCHED_SRC ;;
+	base) SRC=$BASE_SRC ;;
+	*) echo "unknown variant '$1' (patched or base)" >&2; exit 2 ;;
+	esac
+	OBJ=$BUILD/obj-$1
+	IMG=$BUILD/img-$1
+}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+mkdir -p "$LOGS"

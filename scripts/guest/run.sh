@@ -1,0 +1,23 @@
+#!/bin/sh
+# Runs inside the guest's chroot: the demonstration, or every test listed
+# for this boot mode in /guest/tests.list, each framed by BEGIN/END lines
+# that the host parses (scripts/summarize.sh).
+mode=$1
+
+if [ "$mode" = demo ]; then
+	exec /bin/sh /guest/demo.sh
+fi
+
+grep -v '^\s*\(#\|$\)' /guest/tests.list | while read -r m name path limit args; do
+	[ "$m" = "$mode" ] || continue
+	work=/scratch/$name
+	rm -rf "$work"
+	mkdir -p "$work"
+	cd "$work" || exit 1
+	echo "=== BEGIN $name"
+	# shellcheck disable=SC2086
+	timeout -s KILL "$limit" "/tests/$path" $args </dev/null
+	echo "=== END $name rc=$?"
+	cd /
+	rm -rf "$work"
+done

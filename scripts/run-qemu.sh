@@ -1,0 +1,53 @@
+#!/bin/bash
+# Boot a kernel in QEMU once, with a timeout, and collect its two logs:
+#   build/logs/VARIANT-MODE.console.log  the kernel console (ttyS0)
+#   build/logs/VARIANT-MODE.tap.log      the guest's test output (ttyS1)
+#   usage: run-qemu.sh patched|base demo|v2|v1
+# Environment: TIMEOUT (seconds, default 1800), MEM (default 2G), SMP
+# (default 2), KVM=1 to use KVM instead of TCG (fails on these machines).
+set -eu
+. "$(dirname "$0")/common.sh"
+variant_dirs "$1"
+MODE=$2
+TIMEOUT=${TIMEOUT:-1800}
+KERNEL=$OBJ/arch/x86/boot/bzImage
+[ -f "$KERNEL" ] || die "$KERNEL missing: run 'make kernel'"
+[ -f "$BUILD/img/initramfs.cpio.gz" ] || die "images missing: run 'make images'"
+
+RUN=$BUILD/run/$1-$MODE
+rm -rf "$RUN"
+mkdir -p "$RUN"
+# A fresh disk every boot: 2 GiB sparse ext2 from the staging tree, and swap.
+mke2fs -q -t ext2 -b 4096 -d "$BUILD/img/root" "$RUN/root.img" 2G
+truncate -s 1G "$RUN/swap.img"
+mkswap "$RUN/swap.img" >/dev/null
+
+if [ "${KVM:-0}" = 1 ]; then
+	ACCEL="-accel kvm -cpu host"
+else
+	ACCEL="-accel tcg,thread=multi -cpu max"
+fi
+CONSOLE=$LOGS/$1-$MODE.console.log
+TAP=$LOGS/$1-$MODE.tap.log
+: >"$CONSOLE"
+: >"$TAP"
+
+# shellcheck disable=SC2086
+timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 $ACCEL \
+	-smp "${SMP:-2}" -m "${MEM:-2G}" -nodefaults -display none -no-reboot \
+	-kernel "$KERNEL" -initrd "$BUILD/img/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=0 memcg.mode=$MODE" \
+	-drive "file=$RUN/root.img,if=virtio,format=raw" \
+	-drive "file=$RUN/swap.img,if=virtio,format=raw" \
+	-serial "file:$CONSOLE" -serial "file:$TAP" \
+	</dev/null >"$LOGS/$1-$MODE.qemu.log" 2>&1 && rc=0 || rc=$?
+rm -f "$RUN/root.img" "$RUN/swap.img"
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	echo "=== GUEST TIMEOUT after ${TIMEOUT}s" >>"$TAP"
+	echo "boot $1/$MODE: timed out after ${TIMEOUT}s" >&2
+	exit 124
+elif [ $rc != 0 ]; then
+	echo "=== QEMU FAILED rc=$rc" >>"$TAP"
+	cat "$LOGS/$1-$MODE.qemu.log" >&2
+	exit $rc
+fi
