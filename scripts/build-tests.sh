@@ -13,6 +13,7 @@ mkdir -p "$OUT"
 for dir in $(awk '!/^[[:space:]]*(#|$)/ { sub("/[^/]*$", "", $3); print $3 }' \
 		"$TOP/scripts/guest-tests.list" | sort -u); do
 	echo "building selftests/$dir"
+	mkdir -p "$OUT/$dir"
 	if ! make -C "$SRC/tools/testing/selftests/$dir" OUTPUT="$OUT/$dir" \
 		LDFLAGS=-static KHDR_INCLUDES="-isystem $OBJ/usr/include" \
 		>"$LOGS/tests-$(echo "$dir" | tr / -).log" 2>&1; then

@@ -11,7 +11,7 @@ S=$(dirname "$0")
 cat "$LOGS/static.txt"
 
 runs=
-for mode in $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$TOP/scripts/guest-tests.list" | uniq); do
+for mode in $(awk '!/^[[:space:]]*(#|$)/ { if (!seen[$1]++) print $1 }' "$TOP/scripts/guest-tests.list"); do
 	"$S/step.sh" "boot $variant kernel, cgroup $mode tests" "$S/run-qemu.sh" "$variant" "$mode" || true
 	runs="$runs $variant-$mode"
 done

@@ -15,7 +15,7 @@ file "$BUSYBOX" | grep -q 'statically linked' || die "$BUSYBOX is not static: in
 rm -rf "$IMG/initramfs"
 mkdir -p "$IMG/initramfs"/{bin,sbin,dev,proc,sys,root}
 cp "$BUSYBOX" "$IMG/initramfs/bin/busybox"
-for a in $("$BUSYBOX" --list); do
+for a in $("$BUSYBOX" --list | grep -vx busybox); do
 	ln -sf busybox "$IMG/initramfs/bin/$a"
 done
 install -m 755 "$TOP/scripts/guest/init" "$IMG/initramfs/init"
@@ -28,7 +28,7 @@ rm -rf "$R"
 mkdir -p "$R"/{bin,sbin,etc,dev,proc,sys,tmp,scratch,guest,lib64,lib/x86_64-linux-gnu}
 chmod 1777 "$R/tmp"
 cp "$BUSYBOX" "$R/bin/busybox"
-for a in $("$BUSYBOX" --list); do
+for a in $("$BUSYBOX" --list | grep -vx busybox); do
 	ln -sf busybox "$R/bin/$a"
 done
 install -m 755 "$TOP"/scripts/guest/run.sh "$TOP"/scripts/guest/demo.sh "$R/guest/"

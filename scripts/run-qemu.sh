@@ -2,14 +2,21 @@
 # Boot a kernel in QEMU once, with a timeout, and collect its two logs:
 #   build/logs/VARIANT-MODE.console.log  the kernel console (ttyS0)
 #   build/logs/VARIANT-MODE.tap.log      the guest's test output (ttyS1)
-#   usage: run-qemu.sh patched|base demo|v2|v1
-# Environment: TIMEOUT (seconds, default 1800), MEM (default 2G), SMP
-# (default 2), KVM=1 to use KVM instead of TCG (fails on these machines).
+#   usage: run-qemu.sh patched|base MODE
+# MODE is demo, v2 or v1 (the cgroup version the guest mounts), with an
+# optional -Ncpu suffix for N vCPUs (default 2, like the host), e.g.
+# v2-32cpu. Environment: TIMEOUT (seconds, default 1800), MEM (default
+# 2G), SMP (vCPUs, overrides the suffix), KVM=1 to use KVM instead of TCG
+# (fails on these machines).
 set -eu
 . "$(dirname "$0")/common.sh"
 variant_dirs "$1"
 MODE=$2
 TIMEOUT=${TIMEOUT:-1800}
+case "$MODE" in
+*-*cpu) cpus=${MODE##*-}; SMP=${SMP:-${cpus%cpu}} ;;
+*) SMP=${SMP:-2} ;;
+esac
 KERNEL=$OBJ/arch/x86/boot/bzImage
 [ -f "$KERNEL" ] || die "$KERNEL missing: run 'make kernel'"
 [ -f "$BUILD/img/initramfs.cpio.gz" ] || die "images missing: run 'make images'"
@@ -18,9 +25,10 @@ RUN=$BUILD/run/$1-$MODE
 rm -rf "$RUN"
 mkdir -p "$RUN"
 # A fresh disk every boot: 2 GiB sparse ext2 from the staging tree, and swap.
-mke2fs -q -t ext2 -b 4096 -d "$BUILD/img/root" "$RUN/root.img" 2G
+truncate -s 2G "$RUN/root.img"
+mke2fs -q -F -t ext2 -b 4096 -d "$BUILD/img/root" "$RUN/root.img"
 truncate -s 1G "$RUN/swap.img"
-mkswap "$RUN/swap.img" >/dev/null
+mkswap "$RUN/swap.img" >/dev/null 2>&1
 
 if [ "${KVM:-0}" = 1 ]; then
 	ACCEL="-accel kvm -cpu host"
@@ -34,7 +42,7 @@ TAP=$LOGS/$1-$MODE.tap.log
 
 # shellcheck disable=SC2086
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 $ACCEL \
-	-smp "${SMP:-2}" -m "${MEM:-2G}" -nodefaults -display none -no-reboot \
+	-smp "$SMP" -m "${MEM:-2G}" -nodefaults -display none -no-reboot \
 	-kernel "$KERNEL" -initrd "$BUILD/img/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=0 memcg.mode=$MODE" \
 	-drive "file=$RUN/root.img,if=virtio,format=raw" \

@@ -34,7 +34,7 @@ for run in "$@"; do
 	/^=== GUEST (ERROR|TIMEOUT)/ || /^=== QEMU FAILED/ { err = $0; next }
 	/^=== BEGIN / { t = $3; nb = 0; nseg = 0; nres = 0; nfail = 0; plan = -1; inside = 1; next }
 	/^=== END / {
-		rc = $3; sub("rc=", "", rc)
+		rc = $4; sub("rc=", "", rc)
 		if (plan >= 0 && nres < plan) {
 			for (i = 1; i <= nseg; i++) buf[i] = seg[i]
 			flush_fail(run "/" t ": " nres " of " plan " results (crashed or killed, rc=" rc ")", nseg)
@@ -62,6 +62,10 @@ for run in "$@"; do
 			flush_fail(run "/" t "/" name, nseg)
 		} else if (skip) {
 			reason = line; sub(/.*# *[Ss][Kk][Ii][Pp] */, "", reason)
+			if (name == "") {
+				# "ok 12 # SKIP name": kselftest puts the name after SKIP
+				name = reason; reason = ""
+			}
 			result("SKIP", run "/" t "/" name (reason != "" ? " (" reason ")" : ""))
 		} else {
 			result("PASS", run "/" t "/" name)

@@ -96,8 +96,8 @@ out:
 }
 
 /*
- * memory.limit_in_bytes takes memparse syntax, rounds up to pages and
- * takes -1 for unlimited; garbage is rejected and changes nothing.
+ * memory.limit_in_bytes takes memparse syntax, rounds down to whole pages
+ * and takes -1 for unlimited; garbage is rejected and changes nothing.
  */
 static int test_memcg_v1_limit_parse(const char *root)
 {
@@ -105,10 +105,10 @@ static int test_memcg_v1_limit_parse(const char *root)
 		const char *in;
 		long out;
 	} good[] = {
-		{ "4M", 4L << 20 }, { "1", PAGE_SIZE }, { "8k", 8192 },
+		{ "4M", 4L << 20 }, { "5000", PAGE_SIZE }, { "8k", 8192 },
 		{ "1G", 1L << 30 }, { "-1", V1_UNLIMITED },
 	};
-	static const char * const garbage[] = { "abc", "12x", "" };
+	static const char * const garbage[] = { "abc", "12x", "1.5G", "--1" };
 	int ret = KSFT_FAIL;
 	char *memcg;
 	size_t i;
