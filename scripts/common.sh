@@ -7,9 +7,13 @@ LOGS=$BUILD/logs
 KVER=6.12
 TARBALL=${TARBALL:-/usr/src/linux-source-$KVER.tar.xz}
 
-# Pristine base tree (never modified) and the patched tree.
-BASE_SRC=$BUILD/base-src
-PATCHED_SRC=$BUILD/src
+# The pristine base tree (never modified) and the patched tree, each with
+# its O= directory beside it: build/VARIANT/{src,obj}. Both sources sit at
+# the same path relative to their objects (../src), so ccache (with
+# CCACHE_BASEDIR) shares every object whose source is the same in both.
+# build/src and build/base-src are symlinks for people and other tools.
+BASE_SRC=$BUILD/base/src
+PATCHED_SRC=$BUILD/patched/src
 
 # The directories of the overlay: files new in the kernel tree.
 OVERLAY_DIRS="Documentation mm include kernel tools"
@@ -24,8 +28,7 @@ variant_dirs() {
 	base) SRC=$BASE_SRC ;;
 	*) echo "unknown variant '$1' (patched or base)" >&2; exit 2 ;;
 	esac
-	OBJ=$BUILD/obj-$1
-	IMG=$BUILD/img-$1
+	OBJ=$BUILD/$1/obj
 }
 
 die() {

@@ -2,8 +2,9 @@
 # Unpack the base tree, copy the overlay into a working copy of it and push
 # the series with quilt, without fuzz.
 #
-#   build/base-src  the pristine 6.12 tree (never modified)
-#   build/src       base + overlay + series: the tree that is built
+#   build/base/src     the pristine 6.12 tree (never modified)
+#   build/patched/src  base + overlay + series: the tree that is built
+#                      (build/src links to it)
 #
 # The working tree is rebuilt only when series or patches change; overlay
 # files are copied every time, keeping their mtimes so make rebuilds only
@@ -24,12 +25,13 @@ tarid=$(stat -c '%s %Y' "$TARBALL")
 if [ "$(cat "$BUILD/base-src.stamp" 2>/dev/null)" != "$tarid" ]; then
 	echo "unpacking $TARBALL"
 	rm -rf "$BASE_SRC" "$BUILD/unpack"
-	mkdir -p "$BUILD/unpack"
+	mkdir -p "$BUILD/unpack" "$(dirname "$BASE_SRC")"
 	tar -C "$BUILD/unpack" -xf "$TARBALL"
 	mv "$BUILD/unpack/linux-source-$KVER" "$BASE_SRC"
 	rmdir "$BUILD/unpack"
 	echo "$tarid" >"$BUILD/base-src.stamp"
 fi
+ln -sfn base/src "$BUILD/base-src"
 echo "base: $(make -s -C "$BASE_SRC" kernelversion)"
 
 # 2. Overlay files must be new in the tree.
@@ -41,7 +43,7 @@ done
 # 3. Never throw away a developer's unrefreshed quilt work.
 if [ -d "$PATCHED_SRC/.pc" ] && (cd "$PATCHED_SRC" && quilt top >/dev/null 2>&1); then
 	if [ -n "$(cd "$PATCHED_SRC" && quilt diff -z 2>/dev/null)" ]; then
-		die "build/src has changes not refreshed into $(cd "$PATCHED_SRC" && quilt top): run 'quilt refresh' there (or 'quilt pop -f' to drop them)"
+		die "build/patched/src has changes not refreshed into $(cd "$PATCHED_SRC" && quilt top): run 'quilt refresh' there (or 'quilt pop -f' to drop them)"
 	fi
 fi
 
@@ -53,21 +55,23 @@ if [ "$(cat "$BUILD/src.stamp" 2>/dev/null)" = "$stamp" ] &&
 	for f in $(overlay_files); do
 		cp -p "$TOP/$f" "$PATCHED_SRC/$f"
 	done
-	echo "series unchanged: build/src is up to date"
+	echo "series unchanged: build/patched/src is up to date"
 	exit 0
 fi
 
 rm -f "$BUILD/src.stamp"
 if [ -d "$PATCHED_SRC" ]; then
-	echo "resetting build/src to the base"
+	echo "resetting build/patched/src to the base"
 	# Files rsync restores get a fresh mtime so make rebuilds them.
 	rsync -a --delete --out-format='%n' "$BASE_SRC/" "$PATCHED_SRC/" |
 		grep -v '/$' | (cd "$PATCHED_SRC" &&
 		while read -r f; do [ -f "$f" ] && touch "$f"; done) || true
 else
-	echo "copying the base to build/src"
+	echo "copying the base to build/patched/src"
+	mkdir -p "$(dirname "$PATCHED_SRC")"
 	cp -a "$BASE_SRC" "$PATCHED_SRC"
 fi
+ln -sfn patched/src "$BUILD/src"
 
 n=0
 for f in $(overlay_files); do
