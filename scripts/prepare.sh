@@ -32,6 +32,7 @@ if [ "$(cat "$BUILD/base-src.stamp" 2>/dev/null)" != "$tarid" ]; then
 	echo "$tarid" >"$BUILD/base-src.stamp"
 fi
 ln -sfn base/src "$BUILD/base-src"
+ln -sfn patched/src "$BUILD/src"
 echo "base: $(make -s -C "$BASE_SRC" kernelversion)"
 
 # 2. Overlay files must be new in the tree.
@@ -71,7 +72,6 @@ else
 	mkdir -p "$(dirname "$PATCHED_SRC")"
 	cp -a "$BASE_SRC" "$PATCHED_SRC"
 fi
-ln -sfn patched/src "$BUILD/src"
 
 n=0
 for f in $(overlay_files); do

@@ -85,8 +85,10 @@ static int test_memcg_v1_files(const char *root)
 			goto cleanup;
 		}
 	}
-	if (cg_read_strstr(memcg, "memory.oom_control", "under_oom 0"))
+	if (cg_read_strstr(memcg, "memory.oom_control", "under_oom 0")) {
+		ksft_print_msg("a new group is under OOM\n");
 		goto cleanup;
+	}
 	ret = KSFT_PASS;
 cleanup:
 	cg_destroy(memcg);
