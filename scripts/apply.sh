@@ -11,7 +11,7 @@ KSRC=${1:-}
 v=$(awk '/^VERSION =/{v=$3} /^PATCHLEVEL =/{p=$3} END{print v "." p}' "$KSRC/Makefile")
 [ "$v" = "$KVER" ] || die "$KSRC is Linux $v, the series is for $KVER"
 
-overlay=$(cd "$TOP" && for d in $OVERLAY_DIRS; do [ -d "$d" ] && find "$d" -type f; done | sort)
+overlay=$(overlay_files)
 for f in $overlay; do
 	[ ! -e "$KSRC/$f" ] || die "$KSRC/$f already exists: is the series applied already?"
 done

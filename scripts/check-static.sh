@@ -23,7 +23,7 @@ for f in "$TOP"/patches/*; do
 	echo "$series" | grep -qxF "$p" || bad "patches/$p is not in series"
 done
 
-overlay=$(cd "$TOP" && for d in $OVERLAY_DIRS; do [ -d "$d" ] && find "$d" -type f; done)
+overlay=$(overlay_files)
 n=0
 for p in $series; do
 	f=$TOP/patches/$p

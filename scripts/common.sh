@@ -18,6 +18,13 @@ PATCHED_SRC=$BUILD/patched/src
 # The directories of the overlay: files new in the kernel tree.
 OVERLAY_DIRS="Documentation mm include kernel tools"
 
+# overlay_files: the overlay's files, relative to the repository, sorted.
+overlay_files() {
+	(cd "$TOP" && for d in $OVERLAY_DIRS; do
+		[ -d "$d" ] && find "$d" -type f
+	done | sort)
+}
+
 # The kernel config fragment, merged onto tinyconfig.
 CONFIG_FRAGMENT=$TOP/kernel/configs/memcg-qemu.config
 

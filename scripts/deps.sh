@@ -5,7 +5,7 @@ set -eu
 
 PKGS="linux-source-6.12 qemu-system-x86 busybox-static quilt ccache
 gcc make libc6-dev bc bison flex libelf-dev libssl-dev perl
-cpio gzip xz-utils rsync e2fsprogs util-linux"
+cpio gzip xz-utils rsync e2fsprogs util-linux file"
 
 missing=
 for p in $PKGS; do

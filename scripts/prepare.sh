@@ -13,12 +13,6 @@ set -eu
 . "$(dirname "$0")/common.sh"
 export QUILTRC=$TOP/scripts/quiltrc
 
-overlay_files() {
-	(cd "$TOP" && for d in $OVERLAY_DIRS; do
-		[ -d "$d" ] && find "$d" -type f
-	done | sort)
-}
-
 # 1. The pristine base.
 [ -f "$TARBALL" ] || die "$TARBALL missing: run 'make deps'"
 tarid=$(stat -c '%s %Y' "$TARBALL")

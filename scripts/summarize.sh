@@ -73,8 +73,10 @@ for run in "$@"; do
 		nseg = 0
 	}
 	END {
-		if (inside)
-			printf "FAIL %s/%s: no end (guest died or timed out)\n", run, t
+		if (inside) {
+			for (i = 1; i <= nb; i++) buf[i] = all[i]
+			flush_fail(run "/" t ": no end (guest died or timed out)", nb)
+		}
 		if (err != "")
 			printf "FAIL %s: %s\n", run, err
 		else if (!started)
@@ -82,9 +84,13 @@ for run in "$@"; do
 		else if (!done)
 			printf "FAIL %s: the guest did not finish\n", run
 	}' >>"$out"
-	if [ -f "$console" ]; then
-		tr -d '\r' <"$console" | grep -E "$REPORTS" | head -n 5 |
-			sed "s/^/FAIL $run: kernel report: /" >>"$out" || true
+	[ -f "$console" ] || continue
+	tr -d '\r' <"$console" | grep -E "$REPORTS" | head -n 5 |
+		sed "s/^/FAIL $run: kernel report: /" >>"$out" || true
+	# A guest that died: the end of its console says why.
+	if ! tr -d '\r' <"$tap" | grep -q '^=== GUEST DONE'; then
+		echo "    console ($console), last lines:" >>"$out"
+		tr -d '\r' <"$console" | tail -n 15 | sed 's/^/    | /' >>"$out"
 	fi
 done
 
