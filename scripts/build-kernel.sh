@@ -7,7 +7,7 @@ set -eu
 variant_dirs "$1"
 [ -f "$SRC/Makefile" ] || die "$SRC missing: run 'make prepare'"
 
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_DIR=${CCACHE_DIR:-${HOME:-$BUILD}/.cache/ccache}
 export CCACHE_BASEDIR=$BUILD
 export CCACHE_NOHASHDIR=1
 export KBUILD_BUILD_TIMESTAMP="memcg-series"
