@@ -322,11 +322,15 @@ out:
 
 /*
  * memory.kmem.limit_in_bytes parses like memory.limit_in_bytes and keeps
- * what was written; garbage and the root cgroup are refused with EINVAL.
+ * what was written; garbage, empty writes, numbers that overflow and the
+ * root cgroup are refused with EINVAL.
  */
 static int test_memcg_v1_kmem_limit_write(const char *root)
 {
-	static const char * const garbage[] = { "abc", "12x", "1.5G", "--1" };
+	static const char * const garbage[] = {
+		"abc", "12x", "1.5G", "--1", "-2", "\n", " ",
+		"99999999999999999999", "20000000000G", "0x",
+	};
 	int ret = KSFT_FAIL;
 	char *memcg;
 	size_t i;
