@@ -6,8 +6,8 @@
 # MODE is demo, v2 or v1 (the cgroup version the guest mounts), with an
 # optional -Ncpu suffix for N vCPUs (default 2, like the host), e.g.
 # v2-32cpu. Environment: TIMEOUT (seconds, default 1800), MEM (default
-# 2G), SMP (vCPUs, overrides the suffix), KVM=1 to use KVM instead of TCG
-# (fails on these machines).
+# 2G), SMP (vCPUs, overrides the suffix), ONLY (run only the test of that
+# name), KVM=1 to use KVM instead of TCG (fails on these machines).
 set -eu
 . "$(dirname "$0")/common.sh"
 variant_dirs "$1"
@@ -44,7 +44,7 @@ TAP=$LOGS/$1-$MODE.tap.log
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 $ACCEL \
 	-smp "$SMP" -m "${MEM:-2G}" -nodefaults -display none -no-reboot \
 	-kernel "$KERNEL" -initrd "$BUILD/img/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=0 memcg.mode=$MODE" \
+	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=0 memcg.mode=$MODE${ONLY:+ memcg.only=$ONLY}" \
 	-drive "file=$RUN/root.img,if=virtio,format=raw" \
 	-drive "file=$RUN/swap.img,if=virtio,format=raw" \
 	-serial "file:$CONSOLE" -serial "file:$TAP" \

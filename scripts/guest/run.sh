@@ -1,8 +1,10 @@
 #!/bin/sh
 # Runs inside the guest's chroot: the demonstration, or every test listed
 # for this boot mode in /guest/tests.list, each framed by BEGIN/END lines
-# that the host parses (scripts/summarize.sh).
+# that the host parses (scripts/summarize.sh). A second argument runs
+# only the test of that name.
 mode=$1
+only=${2:-}
 
 if [ "$mode" = demo ]; then
 	exec /bin/sh /guest/demo.sh
@@ -10,6 +12,7 @@ fi
 
 grep -v '^\s*\(#\|$\)' /guest/tests.list | while read -r m name path limit args; do
 	[ "$m" = "$mode" ] || continue
+	[ -z "$only" ] || [ "$name" = "$only" ] || continue
 	work=/scratch/$name
 	rm -rf "$work"
 	mkdir -p "$work"

@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel memory limit of a memory cgroup, on whichever interface is
+ * mounted: memory.kmem.limit_in_bytes on cgroup v1, memory.kmem.max on
+ * cgroup v2. The limit is hit before the memory limit, contains fork and
+ * dentry bombs with a clean error, is hierarchical, refuses a value it
+ * cannot reach, and keeps counting what removed cgroups left behind.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest.h"
+#include "cgroup_util.h"
+
+/* The kmem files of one cgroup version. */
+struct kmem_iface {
+	bool v2;
+	const char *limit;	/* the kmem limit */
+	const char *usage;	/* its usage */
+	const char *peak;	/* its high watermark */
+	const char *mem_limit;	/* the memory limit */
+	const char *unlimited;	/* what removes a limit */
+};
+
+static const struct kmem_iface kmem_v1 = {
+	false, "memory.kmem.limit_in_bytes", "memory.kmem.usage_in_bytes",
+	"memory.kmem.max_usage_in_bytes", "memory.limit_in_bytes", "-1",
+};
+
+static const struct kmem_iface kmem_v2 = {
+	true, "memory.kmem.max", "memory.kmem.current", "memory.kmem.peak",
+	"memory.max", "max",
+};
+
+static const struct kmem_iface *k;
+
+#define READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* Page tables of user faults are charged over the limit: allow a few. */
+#define KMEM_SLACK	(64 * PAGE_SIZE)
+
+/* Times the kmem limit of @cgroup was hit. */
+static long kmem_hits(const char *cgroup)
+{
+	if (k->v2)
+		return cg_read_key_long(cgroup, "memory.kmem.events", "max ");
+	return cg_read_long(cgroup, "memory.kmem.failcnt");
+}
+
+/* Times the memory limit of @cgroup was hit. */
+static long mem_hits(const char *cgroup)
+{
+	if (k->v2)
+		return cg_read_key_long(cgroup, "memory.events", "max ");
+	return cg_read_long(cgroup, "memory.failcnt");
+}
+
+/* Create @name under @parent, with the memory controller on v2. */
+static char *create_memcg(const char *parent, const char *name)
+{
+	char *cgroup = cg_name(parent, name);
+
+	if (!cgroup)
+		return NULL;
+	if (k->v2 && cg_write(parent, "cgroup.subtree_control", "+memory"))
+		goto fail;
+	if (cg_create(cgroup))
+		goto fail;
+	return cgroup;
+fail:
+	free(cgroup);
+	return NULL;
+}
+
+/* Kill everything in @cgroup, wait for it to be empty and remove it. */
+static int destroy_memcg(const char *cgroup)
+{
+	int i;
+
+	if (!cgroup)
+		return 0;
+	for (i = 0; i < 100 && cg_read_lc(cgroup, "cgroup.procs") > 0; i++) {
+		cg_killall(cgroup);
+		usleep(100000);
+	}
+	/* Orphans come to us (a subreaper): reap them, zombies hold kmem. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	for (i = 0; i < 100; i++) {
+		if (!rmdir(cgroup) || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			break;
+		usleep(100000);
+	}
+	ksft_print_msg("rmdir %s: %s\n", cgroup, strerror(errno));
+	return -1;
+}
+
+/* Poll until @file of @cgroup is at most @max, for up to 10 seconds. */
+static long wait_for_at_most(const char *cgroup, const char *file, long max)
+{
+	long val = -1;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		val = cg_read_long(cgroup, file);
+		if (val >= 0 && val <= max)
+			break;
+		usleep(100000);
+	}
+	return val;
+}
+
+/*
+ * Like cg_run(), on v1 as well: clone3(CLONE_INTO_CGROUP) takes cgroup2
+ * directories only, so fork and join instead.
+ */
+static pid_t run_nowait(const char *cgroup,
+			int (*fn)(const char *cgroup, void *arg), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (cg_enter_current(cgroup))
+			_exit(EXIT_FAILURE);
+		_exit(fn(cgroup, arg));
+	}
+	return pid;
+}
+
+static int wait_exit_code(pid_t pid)
+{
+	int status;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* What workers report back, in a shared mapping. */
+struct shared {
+	long count;		/* directories made, or tasks forked */
+	long failures;		/* fork() failures */
+	int error;		/* the errno that stopped the worker */
+	int stop;		/* set by the test: stop forking */
+	long probe;		/* iterations of the probe outside the group */
+	int go;			/* set by the test: start */
+};
+
+static struct shared *shared;
+
+static int shared_init(void)
+{
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return -1;
+	memset(shared, 0, sizeof(*shared));
+	return 0;
+}
+
+/*
+ * The dentry bomb: "mkdir x; cd x" until mkdir() fails or @arg levels
+ * exist; every working directory pins its ancestors' dentries and inodes,
+ * so reclaim cannot free them. Succeeds only if mkdir() failed with
+ * ENOMEM, or with ENOSPC while the filesystem still had room: tmpfs
+ * reports a failed inode allocation so. Leaves the directories behind
+ * (remove_nested()).
+ */
+static int mkdir_cd_until_enomem(const char *cgroup, void *arg)
+{
+	long i, n = (long)arg;
+	struct statvfs st;
+
+	for (i = 0; i < n; i++) {
+		if (mkdir("x", 0755)) {
+			shared->error = errno;
+			if (errno == ENOMEM)
+				return 0;
+			if (errno == ENOSPC && !statvfs(".", &st) &&
+			    st.f_favail > 1000 && st.f_bavail > 1000)
+				return 0;
+			ksft_print_msg("mkdir at level %ld: %s\n", i,
+				       strerror(errno));
+			return 1;
+		}
+		if (chdir("x"))
+			return 1;
+		shared->count = i + 1;
+	}
+	ksft_print_msg("%ld levels of mkdir x; cd x, none failed\n", n);
+	return 1;
+}
+
+/* Remove what mkdir_cd_until_enomem() left in the working directory. */
+static void remove_nested(void)
+{
+	long depth = 0;
+
+	while (!chdir("x"))
+		depth++;
+	while (depth--) {
+		if (chdir("..") || rmdir("x"))
+			break;
+	}
+}
+
+/* Fault in @arg bytes of anonymous memory, keep it, run the dentry bomb. */
+static int anon_then_dentries(const char *cgroup, void *arg)
+{
+	size_t size = (size_t)arg;
+	char *buf, *ptr;
+
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	for (ptr = buf; ptr < buf + size; ptr += PAGE_SIZE)
+		*ptr = 1;
+	return mkdir_cd_until_enomem(cgroup, (void *)100000L);
+}
+
+/* Wait for the test's go, then run the dentry bomb. */
+static int wait_then_dentries(const char *cgroup, void *arg)
+{
+	while (!READ_ONCE(shared->go))
+		usleep(10000);
+	return mkdir_cd_until_enomem(cgroup, arg);
+}
+
+/*
+ * The fork bomb, "b(){ b|b& }; b": every task forks two children that do
+ * the same, then waits to be killed. A failed fork() is retried after a
+ * pause, as a shell would, until the test says stop; at most @arg tasks
+ * are forked, so that an unlimited kernel survives the test.
+ */
+static int fork_bomb(const char *cgroup, void *arg)
+{
+	long max = (long)arg;
+	int children = 0;
+	pid_t pid;
+
+	while (children < 2 && !READ_ONCE(shared->stop)) {
+		if (__atomic_add_fetch(&shared->count, 1, __ATOMIC_RELAXED) > max) {
+			shared->stop = 1;
+			break;
+		}
+		pid = fork();
+		if (pid == 0) {
+			children = 0;
+			continue;
+		}
+		if (pid > 0) {
+			children++;
+			continue;
+		}
+		__atomic_sub_fetch(&shared->count, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&shared->failures, 1, __ATOMIC_RELAXED);
+		shared->error = errno;
+		usleep(20000);
+	}
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* Count, outside the bombed group, to show the machine still responds. */
+static void probe(void)
+{
+	for (;;)
+		__atomic_add_fetch(&shared->probe, 1, __ATOMIC_RELAXED);
+}
+
+static long probe_rate(void)
+{
+	long before = READ_ONCE(shared->probe);
+
+	sleep(1);
+	return READ_ONCE(shared->probe) - before;
+}
+
+/* Fork @arg tasks that wait to be killed, then wait to be killed. */
+static int fork_and_pause(const char *cgroup, void *arg)
+{
+	long i, n = (long)arg;
+
+	for (i = 0; i < n; i++) {
+		if (fork() == 0)
+			break;
+	}
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int make_dirs(const char *cgroup, void *arg)
+{
+	long i, n = (long)arg;
+	char name[64];
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "d%ld", i);
+		if (mkdir(name, 0755))
+			return 1;
+	}
+	return 0;
+}
+
+static void remove_dirs(long n)
+{
+	char name[64];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "d%ld", i);
+		rmdir(name);
+	}
+}
+
+/* Work in a fresh tmpfs: no page cache comes with its directories. */
+static int tmpfs_enter(void)
+{
+	if (mkdir("tmpfs", 0755) && errno != EEXIST)
+		return -1;
+	if (mount("tmpfs", "tmpfs", "tmpfs", 0, "size=1G"))
+		return -1;
+	if (chdir("tmpfs")) {
+		umount("tmpfs");
+		return -1;
+	}
+	return 0;
+}
+
+/* Leave and unmount it; lazily unless @strict. */
+static int tmpfs_leave(bool strict)
+{
+	int ret;
+
+	if (chdir(".."))
+		return -1;
+	ret = strict ? umount("tmpfs") : umount2("tmpfs", MNT_DETACH);
+	if (!ret)
+		rmdir("tmpfs");
+	return ret;
+}
+
+static int drop_dentries_and_inodes(void)
+{
+	sync();
+	return write_text("/proc/sys/vm/drop_caches", "2", 1) == 1 ? 0 : -1;
+}
+
+/*
+ * A task that already runs in a cgroup when its limit is set is held to
+ * it. On v2 the first limit of a boot starts kmem counting, and tasks
+ * must switch to their cgroup's counted obj_cgroup: this test runs first.
+ */
+static int test_kmem_limit_running_task(const char *root)
+{
+	int ret = KSFT_FAIL;
+	char *memcg;
+	pid_t pid;
+
+	memcg = create_memcg(root, "kmem_running_task");
+	if (!memcg || shared_init())
+		goto out;
+
+	/* U bounds the bomb on kernels that ignore K. */
+	if (cg_write(memcg, k->mem_limit, "256M"))
+		goto cleanup;
+	pid = run_nowait(memcg, wait_then_dentries, (void *)100000L);
+	if (pid < 0 || cg_wait_for_proc_count(memcg, 1))
+		goto cleanup;
+	if (cg_write(memcg, k->limit, "4M"))
+		goto cleanup;
+	shared->go = 1;
+	if (wait_exit_code(pid)) {
+		ksft_print_msg("the task was not held to the new limit\n");
+		goto cleanup;
+	}
+	if (kmem_hits(memcg) <= 0)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	remove_nested();
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
+/*
+ * The kmem limit parses like the memory limit and reads back what was
+ * written, rounded down to pages; garbage, empty writes, numbers that
+ * overflow, negative numbers other than v1's -1, and the root cgroup are
+ * refused and change nothing.
+ */
+static int test_kmem_limit_write(const char *root)
+{
+	static const char * const garbage[] = {
+		"abc", "12x", "1.5G", "--1", "-2", "\n", " ", "4M4",
+		"99999999999999999999", "20000000000G", "0x", "maxx",
+	};
+	int ret = KSFT_FAIL;
+	char *memcg;
+	size_t i;
+	int err;
+
+	memcg = create_memcg(root, "kmem_limit_write");
+	if (!memcg)
+		goto out;
+
+	if (cg_write(memcg, k->limit, "5000") ||
+	    cg_read_long(memcg, k->limit) != PAGE_SIZE)
+		goto cleanup;
+	if (cg_write(memcg, k->limit, "4M") ||
+	    cg_read_long(memcg, k->limit) != 4L << 20) {
+		ksft_print_msg("the kmem limit was not set\n");
+		goto cleanup;
+	}
+	for (i = 0; i < ARRAY_SIZE(garbage); i++) {
+		err = cg_write(memcg, k->limit, (char *)garbage[i]);
+		if (err != -EINVAL ||
+		    cg_read_long(memcg, k->limit) != 4L << 20) {
+			ksft_print_msg("'%s': %d, not -EINVAL\n", garbage[i], err);
+			goto cleanup;
+		}
+	}
+	if (k->v2 && cg_write(memcg, k->limit, "-1") != -EINVAL) {
+		ksft_print_msg("v2 took -1\n");
+		goto cleanup;
+	}
+	if (cg_write(memcg, k->limit, (char *)k->unlimited))
+		goto cleanup;
+	if (k->v2 ? cg_read_strcmp(memcg, k->limit, "max\n") :
+		    cg_read_long(memcg, k->limit) != 9223372036854771712L)
+		goto cleanup;
+	/* v1 refuses a limit on the root; v2 has no kmem files there. */
+	err = cg_write(root, k->limit, "1G");
+	if (err != (k->v2 ? -ENOENT : -EINVAL)) {
+		ksft_print_msg("the root cgroup: %d\n", err);
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
+/*
+ * K = 10M below U = 50M, 30M of anonymous memory in use, then a dentry
+ * bomb: the kmem limit is hit first, mkdir() fails with ENOMEM, and the
+ * memory limit is never hit.
+ */
+static int test_kmem_limit_hit_first(const char *root)
+{
+	bool in_tmpfs = false;
+	int ret = KSFT_FAIL;
+	char *memcg;
+
+	memcg = create_memcg(root, "kmem_hit_first");
+	if (!memcg || shared_init())
+		goto out;
+
+	if (cg_write(memcg, k->mem_limit, "50M") ||
+	    cg_write(memcg, k->limit, "10M"))
+		goto cleanup;
+	if (tmpfs_enter())
+		goto cleanup;
+	in_tmpfs = true;
+	if (wait_exit_code(run_nowait(memcg, anon_then_dentries,
+				      (void *)(30L << 20))))
+		goto cleanup;
+	ksft_print_msg("%ld levels; kmem limit hit %ld times, memory limit %ld\n",
+		       shared->count, kmem_hits(memcg), mem_hits(memcg));
+	if (kmem_hits(memcg) <= 0 || mem_hits(memcg) != 0)
+		goto cleanup;
+	if (cg_read_long(memcg, k->peak) > MB(10) + KMEM_SLACK)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	if (in_tmpfs)
+		tmpfs_leave(false);
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
+/*
+ * A fork bomb in a group with K = 24M, U = 512M and no pids limit: fork()
+ * fails once the stacks fill K, the kernel memory peak stays within K, a
+ * task outside keeps running, and once the group is killed its kernel
+ * memory goes back to zero and it can be removed, leaving no dying cgroup.
+ */
+static int test_kmem_limit_fork_bomb(const char *root)
+{
+	char *parent = NULL, *memcg = NULL;
+	long idle, busy, tasks, peak, left, dying;
+	int ret = KSFT_FAIL, i;
+	pid_t prober, bomb;
+
+	if (shared_init())
+		return KSFT_FAIL;
+	parent = create_memcg(root, "kmem_fork_bomb");
+	memcg = parent ? create_memcg(parent, "bomb") : NULL;
+	if (!memcg)
+		goto cleanup;
+	if (cg_write(memcg, k->mem_limit, "512M") ||
+	    cg_write(memcg, k->limit, "24M"))
+		goto cleanup;
+
+	prober = fork();
+	if (prober == 0)
+		probe();
+	if (prober < 0)
+		goto cleanup;
+	idle = probe_rate();
+
+	bomb = run_nowait(memcg, fork_bomb, (void *)20000L);
+	if (bomb < 0)
+		goto kill_prober;
+	for (i = 0; i < 600 && !READ_ONCE(shared->failures) &&
+	     !READ_ONCE(shared->stop); i++)
+		usleep(100000);
+	busy = probe_rate();
+	shared->stop = 1;
+	tasks = cg_read_lc(memcg, "cgroup.procs");
+	peak = cg_read_long(memcg, k->peak);
+	ksft_print_msg("%ld tasks, %ld failed forks (%s), kmem peak %ld KiB\n",
+		       tasks, shared->failures, strerror(shared->error),
+		       peak / 1024);
+	ksft_print_msg("probe outside: %ld/s idle, %ld/s during the bomb (%ld%%)\n",
+		       idle, busy, idle > 0 ? busy * 100 / idle : 0);
+	if (!shared->failures || (shared->error != ENOMEM &&
+				  shared->error != EAGAIN)) {
+		ksft_print_msg("fork() never failed cleanly\n");
+		goto kill_prober;
+	}
+	if (peak > MB(24) + KMEM_SLACK || kmem_hits(memcg) <= 0)
+		goto kill_prober;
+	if (busy <= 0) {
+		ksft_print_msg("the task outside made no progress\n");
+		goto kill_prober;
+	}
+
+	if (destroy_memcg(memcg) == 0)
+		memcg = NULL;
+	wait_exit_code(bomb);
+	left = wait_for_at_most(parent, k->usage, 256 << 10);
+	ksft_print_msg("kmem left after the bomb was killed: %ld KiB\n",
+		       left / 1024);
+	if (memcg || left > 256 << 10)
+		goto kill_prober;
+	if (k->v2) {
+		for (i = 0; i < 100; i++) {
+			dying = cg_read_key_long(parent, "cgroup.stat",
+						 "nr_dying_descendants ");
+			if (!dying)
+				break;
+			usleep(100000);
+		}
+		if (dying) {
+			ksft_print_msg("%ld dying cgroups left\n", dying);
+			goto kill_prober;
+		}
+	}
+	ret = KSFT_PASS;
+kill_prober:
+	kill(prober, SIGKILL);
+	wait_exit_code(prober);
+cleanup:
+	if (memcg)
+		shared->stop = 1;
+	destroy_memcg(memcg);
+	destroy_memcg(parent);
+	free(memcg);
+	free(parent);
+	return ret;
+}
+
+/*
+ * "mkdir x; cd x" on tmpfs, whose dentries and inodes reclaim can never
+ * free, with K = 8M: mkdir() fails with ENOMEM near K, and unmounting
+ * gives the kernel memory back.
+ */
+static int test_kmem_limit_tmpfs_dentries(const char *root)
+{
+	bool in_tmpfs = false;
+	int ret = KSFT_FAIL;
+	long left;
+	char *memcg;
+
+	memcg = create_memcg(root, "kmem_tmpfs_dentries");
+	if (!memcg || shared_init())
+		goto out;
+	if (cg_write(memcg, k->mem_limit, "256M") ||
+	    cg_write(memcg, k->limit, "8M") || tmpfs_enter())
+		goto cleanup;
+	in_tmpfs = true;
+	if (wait_exit_code(run_nowait(memcg, mkdir_cd_until_enomem,
+				      (void *)1000000L))) {
+		ksft_print_msg("stopped at level %ld: %s\n", shared->count,
+			       strerror(shared->error));
+		goto cleanup;
+	}
+	ksft_print_msg("%ld levels of directories on tmpfs, kmem peak %ld KiB\n",
+		       shared->count, cg_read_long(memcg, k->peak) / 1024);
+	if (cg_read_long(memcg, k->peak) > MB(8) + KMEM_SLACK)
+		goto cleanup;
+	in_tmpfs = false;
+	if (tmpfs_leave(true)) {
+		ksft_print_msg("umount: %s\n", strerror(errno));
+		umount2("tmpfs", MNT_DETACH);
+		goto cleanup;
+	}
+	left = wait_for_at_most(memcg, k->usage, 256 << 10);
+	if (left > 256 << 10) {
+		ksft_print_msg("%ld KiB still charged after umount\n",
+			       left / 1024);
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	if (in_tmpfs)
+		tmpfs_leave(false);
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
+/*
+ * A child without a limit of its own is held to its parent's: the hit is
+ * the parent's, not the child's.
+ */
+static int test_kmem_limit_hierarchy(const char *root)
+{
+	char *parent = NULL, *child = NULL;
+	int ret = KSFT_FAIL;
+
+	parent = create_memcg(root, "kmem_hierarchy");
+	child = parent ? create_memcg(parent, "child") : NULL;
+	if (!child || shared_init())
+		goto cleanup;
+
+	if (cg_write(parent, k->mem_limit, "256M") ||
+	    cg_write(parent, k->limit, "8M"))
+		goto cleanup;
+	if (wait_exit_code(run_nowait(child, mkdir_cd_until_enomem,
+				      (void *)100000L)))
+		goto cleanup;
+	if (kmem_hits(parent) <= 0 || kmem_hits(child) != 0) {
+		ksft_print_msg("parent hit %ld times, child %ld\n",
+			       kmem_hits(parent), kmem_hits(child));
+		goto cleanup;
+	}
+	if (cg_read_long(parent, k->peak) > MB(8) + KMEM_SLACK)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	remove_nested();
+	destroy_memcg(child);
+	destroy_memcg(parent);
+	free(child);
+	free(parent);
+	return ret;
+}
+
+/*
+ * A limit below the usage reclaims first: cached dentries of removed
+ * tasks give way and the limit is set. What reclaim cannot free, the
+ * stacks of live tasks, makes the write fail with EBUSY, keeping the old
+ * limit.
+ */
+static int test_kmem_limit_lower(const char *root)
+{
+	const long ndirs = 20000;
+	int ret = KSFT_FAIL, err;
+	long usage, target;
+	char *memcg;
+	pid_t pid;
+
+	memcg = create_memcg(root, "kmem_limit_lower");
+	if (!memcg)
+		goto out;
+
+	if (wait_exit_code(run_nowait(memcg, make_dirs, (void *)ndirs)))
+		goto cleanup;
+	sync();
+	usage = cg_read_long(memcg, k->usage);
+	target = usage / 2 & ~(PAGE_SIZE - 1);
+	err = cg_write_numeric(memcg, k->limit, target);
+	ksft_print_msg("usage %ld KiB, new limit %ld KiB: %d, usage now %ld KiB\n",
+		       usage / 1024, target / 1024, err,
+		       cg_read_long(memcg, k->usage) / 1024);
+	if (err || cg_read_long(memcg, k->usage) > target)
+		goto cleanup;
+
+	if (cg_write(memcg, k->limit, "64M"))
+		goto cleanup;
+	pid = run_nowait(memcg, fork_and_pause, (void *)20L);
+	if (pid < 0 || cg_wait_for_proc_count(memcg, 21))
+		goto cleanup;
+	err = cg_write(memcg, k->limit, "4096");
+	if (err != -EBUSY) {
+		ksft_print_msg("a limit below live stacks: %d, not -EBUSY\n", err);
+		goto cleanup;
+	}
+	if (cg_read_long(memcg, k->limit) != 64L << 20)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	remove_dirs(ndirs);
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
+/*
+ * Removing a cgroup that still has kernel memory charged (directories its
+ * task made) moves the charge to the parent: it still counts against the
+ * parent's limit, and it is uncharged from the parent when freed.
+ */
+static int test_kmem_limit_rmdir_charged(const char *root)
+{
+	const long ndirs = 10000;
+	char *parent = NULL, *child = NULL;
+	long before, charged, after;
+	int ret = KSFT_FAIL;
+
+	parent = create_memcg(root, "kmem_rmdir_charged");
+	child = parent ? create_memcg(parent, "child") : NULL;
+	if (!child || shared_init())
+		goto cleanup;
+	/* A limit far away, so that the usage is counted on v2 too. */
+	if (cg_write(parent, k->mem_limit, "256M") ||
+	    cg_write(parent, k->limit, "1G"))
+		goto cleanup;
+	before = cg_read_long(parent, k->usage);
+	if (wait_exit_code(run_nowait(child, make_dirs, (void *)ndirs)))
+		goto cleanup;
+	if (destroy_memcg(child))
+		goto cleanup;
+	free(child);
+	child = NULL;
+
+	charged = cg_read_long(parent, k->usage);
+	ksft_print_msg("parent kmem: %ld KiB before, %ld KiB after the child left\n",
+		       before / 1024, charged / 1024);
+	if (charged - before < ndirs * 256)
+		goto cleanup;
+
+	/* The removed child's memory still counts against the limit. */
+	if (cg_write_numeric(parent, k->limit, charged + MB(1)))
+		goto cleanup;
+	child = create_memcg(parent, "child2");
+	if (!child || wait_exit_code(run_nowait(child, mkdir_cd_until_enomem,
+						(void *)100000L)))
+		goto cleanup;
+	remove_nested();
+	if (destroy_memcg(child))
+		goto cleanup;
+
+	remove_dirs(ndirs);
+	if (drop_dentries_and_inodes())
+		goto cleanup;
+	after = wait_for_at_most(parent, k->usage, before + (512 << 10));
+	ksft_print_msg("parent kmem: %ld KiB once the directories were removed\n",
+		       after / 1024);
+	if (after > before + (512 << 10))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	remove_nested();
+	remove_dirs(ndirs);
+	destroy_memcg(child);
+	destroy_memcg(parent);
+	free(child);
+	free(parent);
+	return ret;
+}
+
+/* Fill the kmem limit with directories, then fault in @arg bytes sparsely. */
+static int dentries_then_fault(const char *cgroup, void *arg)
+{
+	size_t size = (size_t)arg, off;
+	char *buf;
+
+	if (mkdir_cd_until_enomem(cgroup, (void *)1000000L))
+		return 1;
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	/* One page every 2M: every one needs a new page table. */
+	for (off = 0; off < size; off += 2 << 20)
+		buf[off] = 1;
+	return 0;
+}
+
+/*
+ * A task at its kmem limit can still fault in memory: the page tables of
+ * user faults are charged over the limit, bounded by the memory limit,
+ * because a failed charge there would retry the fault forever (the 5.4
+ * deprecation's VM_FAULT_OOM objection). The task exits normally.
+ */
+static int test_kmem_limit_user_fault(const char *root)
+{
+	bool in_tmpfs = false;
+	int ret = KSFT_FAIL;
+	long peak;
+	char *memcg;
+
+	memcg = create_memcg(root, "kmem_user_fault");
+	if (!memcg || shared_init())
+		goto out;
+	if (cg_write(memcg, k->mem_limit, "256M") ||
+	    cg_write(memcg, k->limit, "4M") || tmpfs_enter())
+		goto cleanup;
+	in_tmpfs = true;
+	if (wait_exit_code(run_nowait(memcg, dentries_then_fault,
+				      (void *)(256L << 20)))) {
+		ksft_print_msg("the task did not get its page tables\n");
+		goto cleanup;
+	}
+	peak = cg_read_long(memcg, k->peak);
+	ksft_print_msg("kmem peak %ld KiB with a 4096 KiB limit\n", peak / 1024);
+	if (kmem_hits(memcg) <= 0 || peak <= MB(4))
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	if (in_tmpfs)
+		tmpfs_leave(false);
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
+struct kmem_test {
+	int (*fn)(const char *root);
+	const char *name;
+};
+
+#define T(x) { x, #x }
+static const struct kmem_test tests[] = {
+	T(test_kmem_limit_running_task),
+	T(test_kmem_limit_write),
+	T(test_kmem_limit_hit_first),
+	T(test_kmem_limit_fork_bomb),
+	T(test_kmem_limit_tmpfs_dentries),
+	T(test_kmem_limit_hierarchy),
+	T(test_kmem_limit_lower),
+	T(test_kmem_limit_rmdir_charged),
+	T(test_kmem_limit_user_fault),
+};
+
+#undef T
+
+int main(int argc, char **argv)
+{
+	char root[PATH_MAX];
+	int i, ret = EXIT_SUCCESS;
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(tests));
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		ksft_exit_fail_msg("PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
+	if (!cg_find_unified_root(root, sizeof(root), NULL) &&
+	    !cg_read_strstr(root, "cgroup.controllers", "memory"))
+		k = &kmem_v2;
+	else if (!cg_find_controller_root(root, sizeof(root), "memory"))
+		k = &kmem_v1;
+	else
+		ksft_exit_skip("no memory controller mounted\n");
+	ksft_print_msg("cgroup %s: %s\n", k->v2 ? "v2" : "v1", root);
+
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		switch (tests[i].fn(root)) {
+		case KSFT_PASS:
+			ksft_test_result_pass("%s\n", tests[i].name);
+			break;
+		case KSFT_SKIP:
+			ksft_test_result_skip("%s\n", tests[i].name);
+			break;
+		default:
+			ret = EXIT_FAILURE;
+			ksft_test_result_fail("%s\n", tests[i].name);
+			break;
+		}
+	}
+
+	return ret;
+}
