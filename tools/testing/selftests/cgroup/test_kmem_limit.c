@@ -384,7 +384,7 @@ static int test_kmem_limit_running_task(const char *root)
 	/* U bounds the bomb on kernels that ignore K. */
 	if (cg_write(memcg, k->mem_limit, "256M"))
 		goto cleanup;
-	pid = run_nowait(memcg, wait_then_dentries, (void *)100000L);
+	pid = run_nowait(memcg, wait_then_dentries, (void *)20000L);
 	if (pid < 0 || cg_wait_for_proc_count(memcg, 1))
 		goto cleanup;
 	if (cg_write(memcg, k->limit, "4M"))
@@ -666,7 +666,7 @@ static int test_kmem_limit_hierarchy(const char *root)
 	    cg_write(parent, k->limit, "8M"))
 		goto cleanup;
 	if (wait_exit_code(run_nowait(child, mkdir_cd_until_enomem,
-				      (void *)100000L)))
+				      (void *)30000L)))
 		goto cleanup;
 	if (kmem_hits(parent) <= 0 || kmem_hits(child) != 0) {
 		ksft_print_msg("parent hit %ld times, child %ld\n",
@@ -775,7 +775,7 @@ static int test_kmem_limit_rmdir_charged(const char *root)
 		goto cleanup;
 	child = create_memcg(parent, "child2");
 	if (!child || wait_exit_code(run_nowait(child, mkdir_cd_until_enomem,
-						(void *)100000L)))
+						(void *)20000L)))
 		goto cleanup;
 	remove_nested();
 	if (destroy_memcg(child))
@@ -800,17 +800,23 @@ cleanup:
 	return ret;
 }
 
-/* Fill the kmem limit with directories, then fault in @arg bytes sparsely. */
+/*
+ * Map @arg bytes, fill the kmem limit with directories, then fault the
+ * mapping in sparsely. The mapping comes first: its vm_area_struct is
+ * charged kernel memory too, and mmap() at the limit fails with ENOMEM.
+ */
 static int dentries_then_fault(const char *cgroup, void *arg)
 {
 	size_t size = (size_t)arg, off;
 	char *buf;
 
-	if (mkdir_cd_until_enomem(cgroup, (void *)1000000L))
-		return 1;
 	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (buf == MAP_FAILED)
+	if (buf == MAP_FAILED) {
+		ksft_print_msg("mmap: %s\n", strerror(errno));
+		return 1;
+	}
+	if (mkdir_cd_until_enomem(cgroup, (void *)1000000L))
 		return 1;
 	/* One page every 2M: every one needs a new page table. */
 	for (off = 0; off < size; off += 2 << 20)
