@@ -5,9 +5,10 @@
 #   usage: run-qemu.sh patched|base MODE
 # MODE is demo, v2 or v1 (the cgroup version the guest mounts), with an
 # optional -Ncpu suffix for N vCPUs (default 2, like the host), e.g.
-# v2-32cpu. Environment: TIMEOUT (seconds, default 1800), MEM (default
-# 2G), SMP (vCPUs, overrides the suffix), ONLY (run only the test of that
-# name), KVM=1 to use KVM instead of TCG (fails on these machines).
+# v2-32cpu, or -NM for N MiB of memory (default 2G), e.g. v1-512M.
+# Environment: TIMEOUT (seconds, default 1800), MEM and SMP (override the
+# suffixes), ONLY (run only the test of that name), KVM=1 to use KVM
+# instead of TCG (fails on these machines).
 set -eu
 . "$(dirname "$0")/common.sh"
 variant_dirs "$1"
@@ -15,8 +16,9 @@ MODE=$2
 TIMEOUT=${TIMEOUT:-1800}
 case "$MODE" in
 *-*cpu) cpus=${MODE##*-}; SMP=${SMP:-${cpus%cpu}} ;;
-*) SMP=${SMP:-2} ;;
+*-*M) MEM=${MEM:-${MODE##*-}} ;;
 esac
+SMP=${SMP:-2}
 KERNEL=$OBJ/arch/x86/boot/bzImage
 [ -f "$KERNEL" ] || die "$KERNEL missing: run 'make kernel'"
 [ -f "$BUILD/img/initramfs.cpio.gz" ] || die "images missing: run 'make images'"

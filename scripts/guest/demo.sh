@@ -56,7 +56,7 @@ if [ -e $cg/demo/memory.kmem.max ]; then
 		"events: $(tr '\n' ' ' <$cg/demo/forks/memory.kmem.events)"
 	echo 1 >$cg/demo/forks/cgroup.kill
 	i=0
-	while [ -s $cg/demo/forks/cgroup.procs ] && [ $i -lt 50 ]; do
+	while grep -q . $cg/demo/forks/cgroup.procs && [ $i -lt 50 ]; do
 		sleep 0.2; i=$((i + 1))
 	done
 	say "killed: memory.kmem.current=$(cat $cg/demo/forks/memory.kmem.current)"
@@ -65,3 +65,56 @@ else
 	say "no memory.kmem.max: this kernel has no kmem limit"
 fi
 rmdir $cg/demo && say "removed /demo"
+
+# OOM handlers and their reserve: a job cgroup of 64M holds the handler
+# and two jobs; "web" grows until the cgroup is out of memory. The kernel
+# waits 3 s for the handler (vm.oom_handler_grace_ms). With a reserve the
+# handler gets the memory it needs and kills "batch", the job with the
+# highest oom_score_adj; without one it is stuck like the jobs until the
+# kernel OOM killer acts.
+if [ -e $cg/memory.oom.reserve ]; then
+	echo 3000 >/proc/sys/vm/oom_handler_grace_ms
+	for reserve in 8M 0; do
+		mkdir $cg/jobs
+		echo 64M >$cg/jobs/memory.max
+		echo 0 >$cg/jobs/memory.swap.max
+		echo $reserve >$cg/jobs/memory.oom.reserve
+		echo +memory >$cg/jobs/cgroup.subtree_control
+		mkdir $cg/jobs/handler $cg/jobs/batch $cg/jobs/web
+		say "jobs: memory.max=64M, memory.oom.reserve=$reserve;" \
+			"the handler needs 2M to act"
+		sh -c "echo \$\$ >$cg/jobs/handler/cgroup.procs
+			exec /tests/mm/oom_handler -b 2097152 -n 1 -t 30 $cg/jobs" \
+			>/tmp/handler.log 2>&1 &
+		handler=$!
+		sleep 1
+		sh -c "echo \$\$ >$cg/jobs/batch/cgroup.procs
+			echo 500 >/proc/self/oom_score_adj; exec /tests/demo/hog 24" &
+		sleep 2
+		sh -c "echo \$\$ >$cg/jobs/web/cgroup.procs; exec /tests/demo/hog 48 20" &
+		wait $handler
+		sed 's/^/demo:   /' /tmp/handler.log
+		for job in batch web; do
+			if grep -q . $cg/jobs/$job/cgroup.procs; then
+				state=running
+			else
+				state=killed
+			fi
+			say "  $job: $state, memory.events oom_kill" \
+				"$(awk '$1 == "oom_kill" { print $2 }' $cg/jobs/$job/memory.events)"
+		done
+		say "  jobs: memory.peak=$(cat $cg/jobs/memory.peak)," \
+			"oom_reserve events $(awk '$1 == "oom_reserve" { print $2 }' $cg/jobs/memory.events)"
+		echo 1 >$cg/jobs/cgroup.kill
+		i=0
+		while grep -q . $cg/jobs/web/cgroup.procs $cg/jobs/batch/cgroup.procs; do
+			[ $i -lt 50 ] || break
+			sleep 0.2; i=$((i + 1))
+		done
+		wait
+		rmdir $cg/jobs/handler $cg/jobs/batch $cg/jobs/web $cg/jobs
+	done
+	echo 0 >/proc/sys/vm/oom_handler_grace_ms
+else
+	say "no memory.oom.reserve: this kernel has no OOM handler reserves"
+fi

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Memory reserves for userspace OOM handlers: what mm/memcontrol.c and
+ * mm/memcontrol-v1.c call in mm/memcontrol-oom.c.
+ */
+#ifndef __MM_MEMCONTROL_OOM_H
+#define __MM_MEMCONTROL_OOM_H
+
+#include <linux/cgroup.h>
+#include <linux/memcontrol.h>
+
+struct memcg_oom_handler;
+
+struct memcg_oom_handler *memcg_oom_handler_add(struct mem_cgroup *memcg,
+						struct kernfs_open_file *of);
+void memcg_oom_handler_del(struct memcg_oom_handler *h);
+
+bool memcg_oom_reserve_charge(struct mem_cgroup *memcg,
+			      struct mem_cgroup *mem_over_limit,
+			      unsigned int nr_pages, bool last_resort);
+unsigned long memcg_oom_reserve_used(struct mem_cgroup *memcg);
+bool memcg_oom_handlers_wait(struct mem_cgroup *memcg);
+
+/* memory.oom_reserve_in_bytes, memory.oom.reserve */
+u64 memcg_oom_reserve_read(struct cgroup_subsys_state *css,
+			   struct cftype *cft);
+ssize_t memcg_oom_reserve_write(struct kernfs_open_file *of, char *buf,
+				size_t nbytes, loff_t off);
+
+/* memory.oom.handler */
+int memcg_oom_handler_show(struct seq_file *m, void *v);
+ssize_t memcg_oom_handler_write(struct kernfs_open_file *of, char *buf,
+				size_t nbytes, loff_t off);
+__poll_t memcg_oom_handler_poll(struct kernfs_open_file *of,
+				struct poll_table_struct *pt);
+void memcg_oom_handler_release(struct kernfs_open_file *of);
+
+#endif /* __MM_MEMCONTROL_OOM_H */

@@ -1,0 +1,1022 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory reserves for userspace OOM handlers, on whichever memory
+ * controller interface is mounted: a handler registered on a full cgroup
+ * (the kernel OOM killer held off: oom_kill_disable on v1, a long
+ * vm.oom_handler_grace_ms on v2) can allocate within the cgroup's reserve
+ * and kill the hog; without a reserve it is stuck like everyone else;
+ * other tasks get nothing from the reserve; a reserve never lifts an
+ * ancestor's limit; only root may handle the root cgroup's OOMs; and if
+ * the handlers do nothing, the kernel OOM killer acts once the grace
+ * period is over.
+ *
+ * With --system it tests system OOMs instead, in a small guest: it turns
+ * swap off and runs a hog outside any limit until the page allocator is
+ * out of memory. A handler of the root cgroup with a root reserve
+ * allocates below the min watermarks and kills the hog before the kernel
+ * OOM killer does; without a reserve it is stuck until the kernel acts.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../kselftest.h"
+#include "cgroup_util.h"
+
+#define GRACE		"/proc/sys/vm/oom_handler_grace_ms"
+#define NOBODY		65534
+
+/* The full cgroup: its limit, its reserve, the hog, the handler's need. */
+#define LIMIT		"32M"
+#define RESERVE		"8M"
+#define HOG_SIZE	MB(64)
+#define HANDLER_SIZE	MB(4)
+
+#define READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static bool v2;
+
+struct shared {
+	pid_t hog;		/* for the handler to kill */
+	int registered;		/* the handler registered */
+	int woken;		/* ... and saw the OOM */
+	long allocated;		/* bytes it faulted in since */
+	int go;			/* the test: the handler may finish */
+	int error;		/* errno of a failed registration */
+};
+
+static struct shared *shared;
+
+static int shared_init(void)
+{
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return -1;
+	memset(shared, 0, sizeof(*shared));
+	return 0;
+}
+
+static const char *reserve_file(void)
+{
+	return v2 ? "memory.oom.reserve" : "memory.oom_reserve_in_bytes";
+}
+
+static const char *limit_file(void)
+{
+	return v2 ? "memory.max" : "memory.limit_in_bytes";
+}
+
+/* Highest usage: memory.peak, v1's memory.max_usage_in_bytes. */
+static long peak_usage(const char *cgroup)
+{
+	return cg_read_long(cgroup, v2 ? "memory.peak" :
+			    "memory.max_usage_in_bytes");
+}
+
+/* An OOM event counter of the cgroup, or -1. */
+static long oom_event(const char *cgroup, const char *key)
+{
+	return cg_read_key_long(cgroup, v2 ? "memory.events" :
+				"memory.oom_control", key);
+}
+
+static int set_grace(const char *ms)
+{
+	return write_text(GRACE, (char *)ms, strlen(ms)) ==
+		(ssize_t)strlen(ms) ? 0 : -1;
+}
+
+/*
+ * Make the caller's process an OOM handler of @cgroup. Returns an fd that
+ * poll()s on the cgroup's OOMs (close it to unregister), or -errno.
+ */
+static int register_handler(const char *cgroup)
+{
+	char path[PATH_MAX], buf[64];
+	int efd, cfd, fd, err = 0;
+
+	if (v2) {
+		snprintf(path, sizeof(path), "%s/memory.oom.handler", cgroup);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			return -errno;
+		if (write(fd, "1", 1) != 1) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		return fd;
+	}
+
+	efd = eventfd(0, 0);
+	if (efd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/memory.oom_control", cgroup);
+	cfd = open(path, O_RDONLY);
+	if (cfd < 0) {
+		err = -errno;
+		goto out;
+	}
+	snprintf(buf, sizeof(buf), "%d %d", efd, cfd);
+	snprintf(path, sizeof(path), "%s/cgroup.event_control", cgroup);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	close(cfd);
+out:
+	if (err) {
+		close(efd);
+		return err;
+	}
+	return efd;
+}
+
+/* Wait up to @timeout_ms for an OOM on what register_handler() gave. */
+static int wait_oom(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = v2 ? POLLPRI : POLLIN };
+
+	return poll(&pfd, 1, timeout_ms) == 1 ? 0 : -1;
+}
+
+/*
+ * Consume the notification. On v2 that is a read of memory.oom.handler,
+ * whose seq_file buffer is kernel memory charged to the reader: in a full
+ * cgroup, a handler needs its reserve for that already.
+ */
+static int ack_oom(int fd)
+{
+	char buf[64];
+	uint64_t n;
+
+	if (v2)
+		return pread(fd, buf, sizeof(buf), 0) > 0 ? 0 : -1;
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? 0 : -1;
+}
+
+struct handler_args {
+	size_t size;		/* to allocate once woken */
+	bool kill_hog;		/* then kill shared->hog */
+	const char *also;	/* v2: another cgroup to register on, or NULL */
+};
+
+/*
+ * A test OOM handler: register, wait for the OOM, fault in @size bytes,
+ * wait for the test's go, kill the hog. Never a victim of the kernel.
+ */
+static int handler_fn(const char *cgroup, void *arg)
+{
+	struct handler_args *a = arg;
+	char *buf;
+	size_t off;
+	int fd;
+
+	if (write_text("/proc/self/oom_score_adj", "-1000", 5) != 5)
+		return 1;
+	fd = register_handler(cgroup);
+	if (fd >= 0 && a->also && register_handler(a->also) < 0)
+		fd = -errno;
+	if (fd < 0) {
+		shared->error = -fd;
+		return 1;
+	}
+	shared->registered = 1;
+	if (wait_oom(fd, 60000))
+		return 2;
+	shared->woken = 1;
+	if (ack_oom(fd))
+		return 2;
+	if (a->size) {
+		/*
+		 * The mapping is kernel memory too: on v1, whose OOM killer
+		 * is disabled, it fails rather than waits at the limit.
+		 */
+		for (off = 0; off < 6000; off++) {
+			buf = mmap(NULL, a->size, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (buf != MAP_FAILED || errno != ENOMEM)
+				break;
+			usleep(10000);
+		}
+		if (buf == MAP_FAILED)
+			return 3;
+		for (off = 0; off < a->size; off += PAGE_SIZE) {
+			buf[off] = 1;
+			shared->allocated = off + PAGE_SIZE;
+		}
+	}
+	while (!READ_ONCE(shared->go))
+		usleep(10000);
+	if (a->kill_hog && kill(READ_ONCE(shared->hog), SIGKILL))
+		return 4;
+	return 0;
+}
+
+static int hog_fn(const char *cgroup, void *arg)
+{
+	char *buf, *ptr;
+
+	buf = mmap(NULL, HOG_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	for (ptr = buf; ptr < buf + HOG_SIZE; ptr += PAGE_SIZE)
+		*ptr = 1;
+	return 0;
+}
+
+static pid_t run_nowait(const char *cgroup,
+			int (*fn)(const char *cgroup, void *arg), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (cg_enter_current(cgroup))
+			_exit(EXIT_FAILURE);
+		_exit(fn(cgroup, arg));
+	}
+	return pid;
+}
+
+/* Exit code of @pid, -1 if it was killed, or -2 after @timeout_s. */
+static int wait_exit(pid_t pid, int timeout_s)
+{
+	int i, status;
+
+	for (i = 0; i < timeout_s * 10; i++) {
+		pid_t ret = waitpid(pid, &status, WNOHANG);
+
+		if (ret == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		if (ret < 0)
+			return -1;
+		usleep(100000);
+	}
+	return -2;
+}
+
+/* Wait up to @timeout_s for *@flag to reach @val. */
+static int wait_for(long *flag, long val, int timeout_s)
+{
+	int i;
+
+	for (i = 0; i < timeout_s * 100; i++) {
+		if (READ_ONCE(*flag) >= val)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+static int wait_flag(int *flag, int timeout_s)
+{
+	int i;
+
+	for (i = 0; i < timeout_s * 100; i++) {
+		if (READ_ONCE(*flag))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Say where @pid is in the kernel, for a test that found it stuck. */
+static void show_task(const char *what, pid_t pid)
+{
+	char path[64], buf[2048], *line;
+
+	snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return;
+	ksft_print_msg("%s (pid %d) in the kernel:\n", what, pid);
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		ksft_print_msg("  %s\n", line);
+}
+
+/* Start the handler, and once it is registered, the hog. */
+static pid_t start_handler_and_hog(const char *cgroup, const char *hog_cgroup,
+				   struct handler_args *args)
+{
+	pid_t handler = run_nowait(cgroup, handler_fn, args);
+
+	if (handler < 0)
+		return -1;
+	if (wait_flag(&shared->registered, 10)) {
+		ksft_print_msg("the handler did not register: %s\n",
+			       strerror(shared->error));
+		return -1;
+	}
+	shared->hog = run_nowait(hog_cgroup, hog_fn, NULL);
+	if (shared->hog < 0)
+		return -1;
+	if (wait_flag(&shared->woken, 30)) {
+		ksft_print_msg("the handler was not told of the OOM (oom events %ld, usage %ld)\n",
+			       oom_event(cgroup, "oom "),
+			       cg_read_long(cgroup, v2 ? "memory.current" :
+					    "memory.usage_in_bytes"));
+		show_task("the handler", handler);
+		show_task("the hog", shared->hog);
+		return -1;
+	}
+	return handler;
+}
+
+/*
+ * A cgroup of LIMIT without swap, the kernel OOM killer held off: v1's
+ * oom_kill_disable; on v2 a grace period longer than any test.
+ */
+static char *create_oom_group(const char *parent, const char *name,
+			      const char *limit, const char *reserve)
+{
+	char *cgroup = cg_name(parent, name);
+
+	if (!cgroup || cg_create(cgroup))
+		goto fail;
+	if (v2) {
+		if (cg_write(cgroup, "memory.max", (char *)limit) ||
+		    cg_write(cgroup, "memory.swap.max", "0") ||
+		    set_grace("60000"))
+			goto fail;
+	} else {
+		if (cg_write(cgroup, "memory.limit_in_bytes", (char *)limit) ||
+		    cg_write(cgroup, "memory.memsw.limit_in_bytes",
+			     (char *)limit) ||
+		    cg_write(cgroup, "memory.oom_control", "1"))
+			goto fail;
+	}
+	if (cg_write(cgroup, (char *)reserve_file(), (char *)reserve)) {
+		ksft_print_msg("cannot write %s\n", reserve_file());
+		goto fail;
+	}
+	return cgroup;
+fail:
+	ksft_print_msg("cannot set up %s\n", name);
+	free(cgroup);
+	return NULL;
+}
+
+static void destroy_group(char *cgroup)
+{
+	int i;
+
+	if (!cgroup)
+		return;
+	if (shared)
+		shared->go = 1;
+	for (i = 0; i < 100 && cg_read_lc(cgroup, "cgroup.procs") > 0; i++) {
+		cg_killall(cgroup);
+		usleep(100000);
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	cg_destroy(cgroup);
+	free(cgroup);
+	set_grace("0");
+}
+
+/*
+ * The reserve parses like a limit, rounds down to pages, and refuses
+ * garbage, "max", -1 and overflow; memory.oom.handler takes "1" once per
+ * open file; the grace period is bounded. Nothing refused changes
+ * anything.
+ */
+static int test_oom_reserve_write(const char *root)
+{
+	static const char * const bad[] = {
+		" ", "abc", "max", "-1", "-4096", "1Q", "4096 4096",
+		"99999999999999999999999", "18446744073709551616",
+	};
+	int ret = KSFT_FAIL, fd = -1, i;
+	char path[PATH_MAX], *cgroup;
+
+	cgroup = cg_name(root, "oom_reserve_write");
+	if (!cgroup || cg_create(cgroup))
+		goto out;
+	if (cg_write(cgroup, (char *)reserve_file(), "8M") ||
+	    cg_read_long(cgroup, reserve_file()) != MB(8) ||
+	    cg_write(cgroup, (char *)reserve_file(), "4097") ||
+	    cg_read_long(cgroup, reserve_file()) != 4096) {
+		ksft_print_msg("%s does not read back what was written\n",
+			       reserve_file());
+		goto cleanup;
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (cg_write(cgroup, (char *)reserve_file(),
+			     (char *)bad[i]) != -EINVAL ||
+		    cg_read_long(cgroup, reserve_file()) != 4096) {
+			ksft_print_msg("\"%s\" was not refused with EINVAL\n",
+				       bad[i]);
+			goto cleanup;
+		}
+	}
+	if (!set_grace("60001") || !set_grace("-1") || set_grace("0")) {
+		ksft_print_msg("%s is not bounded to 0..60000\n", GRACE);
+		goto cleanup;
+	}
+	if (v2) {
+		snprintf(path, sizeof(path), "%s/memory.oom.handler", cgroup);
+		fd = open(path, O_RDWR);
+		if (fd < 0 || write(fd, "0", 1) != -1 || errno != EINVAL ||
+		    write(fd, "2", 1) != -1 || errno != EINVAL ||
+		    write(fd, "1", 1) != 1 ||
+		    write(fd, "1", 1) != -1 || errno != EBUSY) {
+			ksft_print_msg("memory.oom.handler takes other than one \"1\"\n");
+			goto cleanup;
+		}
+	}
+	ret = KSFT_PASS;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	cg_destroy(cgroup);
+out:
+	free(cgroup);
+	return ret;
+}
+
+/*
+ * The control: without a reserve, a handler in its full cgroup cannot
+ * fault in memory; it proceeds once the test kills the hog.
+ */
+static int test_oom_reserve_none(const char *root)
+{
+	struct handler_args args = { .size = HANDLER_SIZE };
+	int ret = KSFT_FAIL, err;
+	char *cgroup;
+	pid_t handler;
+
+	cgroup = create_oom_group(root, "oom_reserve_none", LIMIT, "0");
+	if (!cgroup || shared_init())
+		goto out;
+	handler = start_handler_and_hog(cgroup, cgroup, &args);
+	if (handler < 0)
+		goto out;
+	sleep(2);
+	if (READ_ONCE(shared->allocated) >= HANDLER_SIZE) {
+		ksft_print_msg("the handler allocated without a reserve\n");
+		goto out;
+	}
+	ksft_print_msg("handler stuck after %ld KiB of %ld\n",
+		       READ_ONCE(shared->allocated) / 1024, HANDLER_SIZE / 1024);
+	kill(shared->hog, SIGKILL);
+	shared->go = 1;
+	err = wait_exit(handler, 30);
+	if (err) {
+		ksft_print_msg("the handler did not finish once released: %d\n",
+			       err);
+		show_task("the handler", handler);
+		show_task("the hog", shared->hog);
+		goto out;
+	}
+	ret = KSFT_PASS;
+out:
+	destroy_group(cgroup);
+	return ret;
+}
+
+/*
+ * With a reserve, the handler faults in memory above the limit, kills the
+ * hog and exits; usage never passes limit + reserve; shrinking the
+ * reserve below what is in use fails with EBUSY until the hog is gone.
+ */
+static int test_oom_reserve_handler(const char *root)
+{
+	struct handler_args args = { .size = HANDLER_SIZE, .kill_hog = true };
+	long used, max_usage, events;
+	int ret = KSFT_FAIL, err;
+	char *cgroup;
+	pid_t handler;
+
+	cgroup = create_oom_group(root, "oom_reserve_handler", LIMIT, RESERVE);
+	if (!cgroup || shared_init())
+		goto out;
+	handler = start_handler_and_hog(cgroup, cgroup, &args);
+	if (handler < 0)
+		goto out;
+	if (wait_for(&shared->allocated, HANDLER_SIZE, 30)) {
+		ksft_print_msg("the handler got %ld KiB of %ld\n",
+			       READ_ONCE(shared->allocated) / 1024,
+			       HANDLER_SIZE / 1024);
+		goto out;
+	}
+	used = v2 ? cg_read_key_long(cgroup, "memory.stat", "oom_reserve_used ") :
+		    oom_event(cgroup, "oom_reserve_used ");
+	err = cg_write(cgroup, (char *)reserve_file(), "4096");
+	ksft_print_msg("reserve in use %ld KiB; shrinking it: %s\n",
+		       used / 1024, strerror(-err));
+	if (used < HANDLER_SIZE / 2 || err != -EBUSY ||
+	    cg_read_long(cgroup, reserve_file()) != MB(8))
+		goto out;
+
+	shared->go = 1;
+	if (wait_exit(handler, 30) || wait_exit(shared->hog, 30) != -1) {
+		ksft_print_msg("the handler did not kill the hog\n");
+		goto out;
+	}
+	max_usage = peak_usage(cgroup);
+	events = oom_event(cgroup, "oom_reserve ");
+	ksft_print_msg("peak %ld KiB, limit + reserve %ld KiB, %ld charges from the reserve\n",
+		       max_usage / 1024, MB(40) / 1024, events);
+	if (max_usage > MB(40) || max_usage <= MB(32) || events <= 0)
+		goto out;
+	/* Repaid: with the hog gone the reserve is unused again. */
+	if (cg_write(cgroup, (char *)reserve_file(), "0")) {
+		ksft_print_msg("the reserve is still in use after the kill\n");
+		goto out;
+	}
+	ret = KSFT_PASS;
+out:
+	destroy_group(cgroup);
+	return ret;
+}
+
+/*
+ * A task that did not register gets nothing from the reserve: the hog
+ * stays at the limit, give or take the page the handler's read of the
+ * notification takes from the reserve.
+ */
+static int test_oom_reserve_non_handler(const char *root)
+{
+	struct handler_args args = { 0 };
+	int ret = KSFT_FAIL;
+	char *cgroup;
+	long max_usage;
+
+	cgroup = create_oom_group(root, "oom_reserve_others", LIMIT, RESERVE);
+	if (!cgroup || shared_init())
+		goto out;
+	if (start_handler_and_hog(cgroup, cgroup, &args) < 0)
+		goto out;
+	sleep(2);
+	max_usage = peak_usage(cgroup);
+	ksft_print_msg("peak %ld KiB, limit %ld KiB, %ld charges from the reserve\n",
+		       max_usage / 1024, MB(32) / 1024,
+		       oom_event(cgroup, "oom_reserve "));
+	if (max_usage > MB(33))
+		goto out;
+	ret = KSFT_PASS;
+out:
+	destroy_group(cgroup);
+	return ret;
+}
+
+/*
+ * Delegation: a child's reserve does not lift its parent's limit. The
+ * parent allows 4M over the child's limit, the child's reserve 16M: the
+ * handler gets at most the 4M.
+ */
+static int test_oom_reserve_ancestor(const char *root)
+{
+	struct handler_args args = { .size = MB(12) };
+	char *parent, *child = NULL;
+	int ret = KSFT_FAIL;
+	long got;
+
+	parent = create_oom_group(root, "oom_reserve_parent", "36M", "0");
+	if (!parent || shared_init())
+		goto out;
+	if (v2 && cg_write(parent, "cgroup.subtree_control", "+memory"))
+		goto out;
+	child = create_oom_group(parent, "child", LIMIT, "16M");
+	if (!child)
+		goto out;
+	args.also = v2 ? parent : NULL;
+	if (start_handler_and_hog(child, child, &args) < 0)
+		goto out;
+	sleep(3);
+	got = READ_ONCE(shared->allocated);
+	ksft_print_msg("the handler got %ld KiB of %d; parent peak %ld KiB, limit %d KiB\n",
+		       got / 1024, 12 << 10, peak_usage(parent) / 1024, 36 << 10);
+	if (got >= MB(12) || peak_usage(parent) > MB(36))
+		goto out;
+	ret = KSFT_PASS;
+out:
+	destroy_group(child);
+	destroy_group(parent);
+	return ret;
+}
+
+/* As nobody: register on @cgroup; 0, or the errno. */
+static int register_as_nobody(const char *cgroup)
+{
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(255);
+		fd = register_handler(cgroup);
+		_exit(fd < 0 ? -fd : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Only CAP_SYS_ADMIN may handle the root cgroup's (the system's) OOMs,
+ * even where the file lets others write; a delegated cgroup's owner may
+ * handle its own.
+ */
+static int test_oom_reserve_root_only(const char *root)
+{
+	char path[PATH_MAX], *cgroup;
+	int ret = KSFT_FAIL, err;
+
+	cgroup = cg_name(root, "oom_reserve_delegated");
+	if (!cgroup || cg_create(cgroup))
+		goto out;
+	snprintf(path, sizeof(path), "%s/memory.oom.handler", v2 ? root : cgroup);
+	if (v2 && chmod(path, 0666))
+		goto cleanup;
+	err = register_as_nobody(root);
+	if (v2)
+		chmod(path, 0644);
+	ksft_print_msg("an unprivileged registration on the root: %s\n",
+		       strerror(err));
+	if (err != EPERM)
+		goto cleanup;
+
+	snprintf(path, sizeof(path), "%s/memory.oom.handler", cgroup);
+	if (v2 && chown(path, NOBODY, NOBODY))
+		goto cleanup;
+	err = register_as_nobody(cgroup);
+	if (err) {
+		ksft_print_msg("the owner of a cgroup cannot register: %s\n",
+			       strerror(err));
+		goto cleanup;
+	}
+	ret = KSFT_PASS;
+cleanup:
+	cg_destroy(cgroup);
+out:
+	free(cgroup);
+	return ret;
+}
+
+/*
+ * No silent hang: a handler that registers and never acts holds the
+ * kernel OOM killer off for vm.oom_handler_grace_ms only.
+ */
+static int test_oom_reserve_fallback(const char *root)
+{
+	struct handler_args args = { 0 };
+	struct timespec t0, t1;
+	int ret = KSFT_FAIL;
+	char *cgroup;
+	long ms;
+
+	cgroup = create_oom_group(root, "oom_reserve_fallback", LIMIT, RESERVE);
+	if (!cgroup || shared_init())
+		goto out;
+	if ((!v2 && cg_write(cgroup, "memory.oom_control", "0")) ||
+	    set_grace("500"))
+		goto out;
+	if (start_handler_and_hog(cgroup, cgroup, &args) < 0)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (wait_exit(shared->hog, 30) != -1) {
+		ksft_print_msg("the hog was not killed\n");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ksft_print_msg("the kernel killed the hog %ld ms after the handler was told, grace %d ms\n",
+		       ms, 500);
+	if (ms < 400 || oom_event(cgroup, "oom_kill ") < 1)
+		goto out;
+	ret = KSFT_PASS;
+out:
+	destroy_group(cgroup);
+	return ret;
+}
+
+/* System OOM */
+
+#define SYS_GRACE_MS	3000
+#define SYS_GRACE	"3000"
+#define SYS_HANDLER	(1536 << 10)	/* what the root handler allocates */
+#define SYS_RESERVE	"8M"		/* more than the min watermarks here */
+
+struct system_oom {
+	int registered;		/* the handler is ready */
+	pid_t hog;		/* for it to kill */
+	double woken_ms;	/* the handler was told, since the hog started */
+	double alloc_ms;	/* ... had its memory */
+	double kill_ms;		/* ... killed the hog */
+	int error;
+};
+
+static struct system_oom *sys;
+
+static double since_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000.0 +
+	       (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static long vmstat(const char *key)
+{
+	return cg_read_key_long("/proc", "vmstat", key);
+}
+
+/* Turn off every swap area; how many there were, or -1. */
+static int swaps_off(char names[][PATH_MAX], int max)
+{
+	char line[PATH_MAX + 128];
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < max) {
+		if (line[0] != '/' || sscanf(line, "%4095s", names[n]) != 1)
+			continue;
+		if (swapoff(names[n])) {
+			fclose(f);
+			return -1;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void swaps_on(char names[][PATH_MAX], int n)
+{
+	while (n-- > 0)
+		swapon(names[n], 0);
+}
+
+/* Allocates until the system is out of memory, then more. */
+static int system_hog_fn(void)
+{
+	size_t size = 64UL << 20;
+	char *buf;
+
+	if (write_text("/proc/self/oom_score_adj", "1000", 4) != 4)
+		return 1;
+	for (;;) {
+		buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED)
+			return 2;
+		for (size_t off = 0; off < size; off += PAGE_SIZE)
+			buf[off] = 1;
+	}
+}
+
+/*
+ * A root OOM handler: registered and locked in memory before the hog
+ * starts, it waits for the system OOM, faults in SYS_HANDLER bytes, reads
+ * the hog's status from /proc, and kills it.
+ */
+static int system_handler_fn(const char *root, const struct timespec *t0)
+{
+	char path[64], buf[4096];
+	char *mem;
+	size_t off;
+	pid_t hog;
+	int fd;
+
+	fd = register_handler(root);
+	if (fd < 0) {
+		sys->error = -fd;
+		return 1;
+	}
+	if (mlockall(MCL_CURRENT))
+		return 1;
+	sys->registered = 1;
+	while (!(hog = READ_ONCE(sys->hog)))
+		usleep(1000);
+	if (wait_oom(fd, 60000))
+		return 2;
+	sys->woken_ms = since_ms(t0);
+	if (ack_oom(fd))
+		return 2;
+	mem = mmap(NULL, SYS_HANDLER, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 3;
+	for (off = 0; off < SYS_HANDLER; off += PAGE_SIZE)
+		mem[off] = 1;
+	sys->alloc_ms = since_ms(t0);
+	snprintf(path, sizeof(path), "/proc/%d/status", hog);
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return 4;
+	if (kill(hog, SIGKILL))
+		return 5;
+	sys->kill_ms = since_ms(t0);
+	return 0;
+}
+
+/*
+ * A system OOM with a root handler registered, the kernel OOM killer held
+ * off for SYS_GRACE_MS, and @reserve on the root cgroup. Fills @res with
+ * the handler's timeline and returns whether the kernel OOM killer killed
+ * (1) or not (0), or -1 on a setup error.
+ */
+static int system_oom(const char *root, const char *reserve, int *handler_rc,
+		      struct system_oom *res)
+{
+	char swaps[8][PATH_MAX];
+	struct timespec t0;
+	pid_t hog, handler;
+	int nswaps, status, i, ret = -1;
+	long kills;
+
+	/* Let a previous system OOM and its grace period end first. */
+	usleep((SYS_GRACE_MS + 500) * 1000);
+	sys = mmap(NULL, sizeof(*sys), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sys == MAP_FAILED)
+		return -1;
+	memset(sys, 0, sizeof(*sys));
+	nswaps = swaps_off(swaps, ARRAY_SIZE(swaps));
+	if (nswaps < 0) {
+		ksft_print_msg("cannot turn swap off\n");
+		return -1;
+	}
+	if (cg_write(root, (char *)reserve_file(), (char *)reserve) ||
+	    set_grace(SYS_GRACE)) {
+		ksft_print_msg("cannot set the root reserve or the grace period\n");
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	handler = fork();
+	if (handler == 0)
+		_exit(system_handler_fn(root, &t0));
+	if (handler < 0)
+		goto out;
+	for (i = 0; i < 1000 && !READ_ONCE(sys->registered); i++) {
+		if (waitpid(handler, NULL, WNOHANG) == handler) {
+			ksft_print_msg("cannot register on the root cgroup: %s\n",
+				       strerror(sys->error));
+			goto out;
+		}
+		usleep(10000);
+	}
+	kills = vmstat("oom_kill ");
+	hog = fork();
+	if (hog == 0)
+		_exit(system_hog_fn());
+	if (hog < 0) {
+		kill(handler, SIGKILL);
+		waitpid(handler, NULL, 0);
+		goto out;
+	}
+	sys->hog = hog;
+
+	*handler_rc = wait_exit(handler, 60);
+	if (*handler_rc == -2)
+		kill(handler, SIGKILL);
+	waitpid(handler, NULL, 0);
+	if (wait_exit(hog, 30) == -2) {
+		kill(hog, SIGKILL);
+		ksft_print_msg("the hog survived\n");
+	}
+	waitpid(hog, &status, 0);
+	ret = vmstat("oom_kill ") > kills;
+	ksft_print_msg("handler rc %d: told at %.0f ms, had %d KiB at %.0f ms, killed at %.0f ms\n",
+		       *handler_rc, sys->woken_ms, SYS_HANDLER >> 10,
+		       sys->alloc_ms, sys->kill_ms);
+	ksft_print_msg("kernel OOM kills: %ld\n", vmstat("oom_kill ") - kills);
+out:
+	cg_write(root, (char *)reserve_file(), "0");
+	set_grace("0");
+	swaps_on(swaps, nswaps);
+	*res = *sys;
+	munmap(sys, sizeof(*sys));
+	return ret;
+}
+
+/*
+ * With a root reserve, root's handler allocates below the min watermarks
+ * during the system OOM, kills the hog, and the kernel OOM killer never
+ * has to act.
+ */
+static int test_oom_reserve_system(const char *root)
+{
+	struct system_oom res;
+	int rc = -1, killed;
+
+	killed = system_oom(root, SYS_RESERVE, &rc, &res);
+	if (killed < 0)
+		return KSFT_FAIL;
+	if (rc != 0 || killed) {
+		ksft_print_msg("the handler %s; the kernel OOM killer %s\n",
+			       rc ? "failed" : "acted",
+			       killed ? "acted" : "did not act");
+		return KSFT_FAIL;
+	}
+	if (res.kill_ms - res.woken_ms >= SYS_GRACE_MS) {
+		ksft_print_msg("the handler took the whole grace period\n");
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+/*
+ * The control: without a root reserve the handler cannot fault in its
+ * memory during the system OOM; the kernel OOM killer acts when the grace
+ * period ends.
+ */
+static int test_oom_reserve_system_none(const char *root)
+{
+	struct system_oom res;
+	int rc = -1, killed;
+
+	killed = system_oom(root, "0", &rc, &res);
+	if (killed < 0)
+		return KSFT_FAIL;
+	if (!killed || res.alloc_ms - res.woken_ms < SYS_GRACE_MS * 0.8) {
+		ksft_print_msg("the handler did without a reserve\n");
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+struct reserve_test {
+	int (*fn)(const char *root);
+	const char *name;
+};
+
+#define T(x) { x, #x }
+static const struct reserve_test cgroup_tests[] = {
+	T(test_oom_reserve_write),
+	T(test_oom_reserve_none),
+	T(test_oom_reserve_handler),
+	T(test_oom_reserve_non_handler),
+	T(test_oom_reserve_ancestor),
+	T(test_oom_reserve_root_only),
+	T(test_oom_reserve_fallback),
+};
+
+static const struct reserve_test system_tests[] = {
+	T(test_oom_reserve_system),
+	T(test_oom_reserve_system_none),
+};
+
+#undef T
+
+int main(int argc, char **argv)
+{
+	const struct reserve_test *tests = cgroup_tests;
+	int i, n = ARRAY_SIZE(cgroup_tests), ret = EXIT_SUCCESS;
+	char root[PATH_MAX];
+
+	if (argc > 1 && !strcmp(argv[1], "--system")) {
+		tests = system_tests;
+		n = ARRAY_SIZE(system_tests);
+	}
+	ksft_print_header();
+	ksft_set_plan(n);
+	if (!cg_find_unified_root(root, sizeof(root), NULL) &&
+	    !cg_read_strstr(root, "cgroup.controllers", "memory"))
+		v2 = true;
+	else if (cg_find_controller_root(root, sizeof(root), "memory"))
+		ksft_exit_skip("no memory controller mounted\n");
+	ksft_print_msg("cgroup %s: %s\n", v2 ? "v2" : "v1", root);
+	if (v2 && cg_write(root, "cgroup.subtree_control", "+memory"))
+		ksft_exit_skip("cannot enable the memory controller\n");
+
+	for (i = 0; i < n; i++) {
+		switch (tests[i].fn(root)) {
+		case KSFT_PASS:
+			ksft_test_result_pass("%s\n", tests[i].name);
+			break;
+		case KSFT_SKIP:
+			ksft_test_result_skip("%s\n", tests[i].name);
+			break;
+		default:
+			ret = EXIT_FAILURE;
+			ksft_test_result_fail("%s\n", tests[i].name);
+			break;
+		}
+	}
+	return ret;
+}
