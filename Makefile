@@ -12,7 +12,7 @@ STEP := $(S)/step.sh
 VARIANT := $(if $(filter 1,$(BASE)),base,patched)
 
 .PHONY: all deps prepare kernel tests images demo check check-static \
-	apply clean help
+	bench apply clean help
 
 all: deps prepare kernel tests images demo
 
@@ -26,10 +26,12 @@ help:
 	@echo "make demo          boot the kernel in QEMU and show the series at work"
 	@echo "make check         static checks, then the selftests in cgroup v2 and v1 guests"
 	@echo "make check-static  only the static checks (series, Signed-off-by, checkpatch)"
+	@echo "make bench         base and patched kernels booted alike: cost ratios and OOM timings"
 	@echo "make apply KSRC=D  copy the overlay into your 6.12 tree D and apply the series"
 	@echo "make clean         remove build/ (the ccache cache is kept)"
 	@echo "make help          this list"
-	@echo "options: BASE=1 (unpatched base kernel), KVM=1 (KVM instead of TCG), TIMEOUT=secs (per boot)"
+	@echo "options: BASE=1 (unpatched base kernel), KVM=1 (KVM instead of TCG), TIMEOUT=secs (per boot),"
+	@echo "         ROUNDS=n (bench rounds, default 2)"
 
 deps:
 	@$(STEP) deps $(S)/deps.sh
@@ -57,6 +59,14 @@ check-static: prepare
 
 check: images
 	@$(STEP) "check ($(VARIANT))" $(S)/check.sh $(VARIANT)
+
+bench: prepare
+	@$(STEP) "deps (bench)" $(S)/deps.sh bench
+	@$(STEP) "kernel (patched)" $(S)/build-kernel.sh patched
+	@$(STEP) "kernel (base)" $(S)/build-kernel.sh base
+	@$(STEP) tests $(S)/build-tests.sh
+	@$(STEP) images $(S)/mkimage.sh
+	@$(STEP) bench $(S)/bench.sh
 
 apply:
 	@$(S)/apply.sh "$(KSRC)"

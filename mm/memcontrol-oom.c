@@ -3,17 +3,20 @@
  * Memory reserves for userspace OOM handlers.
  *
  * A process becomes an OOM handler of a memory cgroup by registering for
- * the cgroup's OOM notification: an eventfd on memory.oom_control through
- * cgroup.event_control on cgroup v1, or "1" written to an open
- * memory.oom.handler on cgroup v2. Its thread group stays a handler until
- * the eventfd registration goes or the file is closed. A handler of a
- * cgroup H:
+ * the cgroup's OOM notification with the right to change its OOM
+ * controls: on cgroup v1 an eventfd on memory.oom_control, through
+ * cgroup.event_control, by a task that may write memory.oom_control; on
+ * cgroup v2 "1" written to an open memory.oom.handler. Its thread group
+ * stays a handler until the eventfd registration goes or the file is
+ * closed. A handler of a cgroup H:
  *
- *  - is told when H's limit causes an OOM, once an OOM, and if H is the
- *    root cgroup, on every system OOM; only CAP_SYS_ADMIN may register on
- *    the root;
+ *  - is told when the limit of H or of a cgroup below H causes an OOM,
+ *    and if H is the root cgroup, of every system OOM; only CAP_SYS_ADMIN
+ *    may register on the root;
  *  - has vm.oom_handler_grace_ms (0 by default) to resolve the OOM before
- *    the kernel OOM killer acts; on cgroup v1, oom_kill_disable still
+ *    the kernel OOM killer acts. Meanwhile charges at the limit fail at
+ *    once, and user faults wait for the handlers at the end of the fault,
+ *    where they hold no lock, as with v1's oom_kill_disable, which still
  *    means that the kernel waits for userspace for ever;
  *  - may charge above the limit of H, or of a cgroup below H, by up to
  *    that cgroup's reserve (memory.oom_reserve_in_bytes on v1,
@@ -22,19 +25,20 @@
  *    of a delegated subtree cannot use a reserve to escape a limit set
  *    above it;
  *  - if H is the root, may allocate below the min watermarks during a
- *    system OOM, by up to the root cgroup's reserve in total, and never
- *    from interrupt context.
+ *    system OOM's grace period, by up to the root cgroup's reserve in
+ *    total, and never from interrupt context.
  *
- * Everything here runs only once a charge failed at a limit after reclaim
- * or the page allocator is out of memory: the charge fast path and the
- * allocator fast path do not change.
+ * Everything here runs only once a charge failed at a limit or the page
+ * allocator is out of memory: the charge fast path and the allocator
+ * fast path do not change.
  */
 
 #include <linux/capability.h>
+#include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/page_counter.h>
 #include <linux/pid.h>
-#include <linux/poll.h>
+#include <linux/psi.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -45,42 +49,50 @@
 #include "memcontrol-oom.h"
 
 struct memcg_oom_handler {
-	struct list_head list;
+	struct list_head list;		/* on memcg->oom_handlers */
 	struct mem_cgroup *memcg;	/* the cgroup it handles, pinned */
 	struct pid *tgid;		/* the handler's thread group */
 	struct kernfs_open_file *of;	/* v2: memory.oom.handler, or NULL */
-	wait_queue_head_t wait;		/* v2: poll() on @of */
-	unsigned long events;		/* v2: OOMs notified */
-	unsigned long seen;		/* v2: @events as of the last read */
-	struct rcu_head rcu;
+	unsigned long events;		/* v2: OOMs told on @of */
 };
 
 /*
- * Every handler of every cgroup. There are few, and the list is walked
- * only when a charge failed after reclaim or on a system OOM.
+ * Protects every cgroup's list of handlers, its count of them and the
+ * state of its grace period. Taken only once a charge failed at a limit,
+ * on a system OOM, and to register.
  */
-static LIST_HEAD(memcg_oom_handlers);
 static DEFINE_SPINLOCK(memcg_oom_handlers_lock);
 
 static unsigned int sysctl_oom_handler_grace_ms;
 static unsigned int oom_handler_grace_max_ms = 60000;
 
-/* How long after a system OOM root's handlers keep the root reserve. */
+/* How long after the last system OOM root's handlers keep the root reserve. */
 #define SYSTEM_OOM_RESERVE_WINDOW	HZ
 
 /*
- * Tasks waiting for the handlers come back every 50 ms at most: an OOM
- * that nobody waited for in this long is over.
+ * Charges and faults come back every 50 ms at most during an OOM: an OOM
+ * that nobody ran into for this long is over.
  */
 #define OOM_HANDLER_QUIET	(HZ / 4)
 
-/* Is an OOM of @memcg that its handlers were told of going on? */
+static unsigned long oom_handler_grace(void)
+{
+	return msecs_to_jiffies(READ_ONCE(sysctl_oom_handler_grace_ms));
+}
+
+/*
+ * Is @memcg in the grace period of an OOM that its handlers were told of,
+ * an OOM that is still going on?
+ */
 static bool memcg_oom_handlers_busy(struct mem_cgroup *memcg)
 {
+	unsigned long deadline = READ_ONCE(memcg->oom_handler_deadline);
 	unsigned long last = READ_ONCE(memcg->oom_time);
+	unsigned long now = jiffies;
 
-	return last && time_before(jiffies, last + OOM_HANDLER_QUIET) &&
-	       time_before(jiffies, READ_ONCE(memcg->oom_handler_deadline));
+	return deadline && time_before(now, deadline) &&
+	       !time_after(deadline, now + oom_handler_grace()) &&
+	       last && time_before(now, last + OOM_HANDLER_QUIET);
 }
 
 /* Registration */
@@ -90,7 +102,8 @@ static bool memcg_oom_handlers_busy(struct mem_cgroup *memcg)
  * @memcg: the memory cgroup whose OOMs it handles
  * @of: the memory.oom.handler file it registered with, or NULL (v1)
  *
- * Only CAP_SYS_ADMIN may handle the root cgroup's, the system's, OOMs.
+ * Only CAP_SYS_ADMIN may handle the root cgroup's, the system's, OOMs: on
+ * v2 the opener of @of, on v1 the task registering.
  *
  * Return: the handler, or an ERR_PTR: -EPERM or -ENOMEM.
  */
@@ -99,23 +112,24 @@ struct memcg_oom_handler *memcg_oom_handler_add(struct mem_cgroup *memcg,
 {
 	struct memcg_oom_handler *h;
 
-	if (mem_cgroup_is_root(memcg) && !capable(CAP_SYS_ADMIN))
+	if (mem_cgroup_is_root(memcg) &&
+	    !(of ? file_ns_capable(of->file, &init_user_ns, CAP_SYS_ADMIN) :
+		   capable(CAP_SYS_ADMIN)))
 		return ERR_PTR(-EPERM);
 
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return ERR_PTR(-ENOMEM);
 	css_get(&memcg->css);
 	h->memcg = memcg;
 	h->tgid = get_task_pid(current, PIDTYPE_TGID);
 	h->of = of;
-	init_waitqueue_head(&h->wait);
 
 	spin_lock(&memcg_oom_handlers_lock);
 	/* Registered during an OOM's grace period: tell it at once. */
 	if (of && memcg_oom_handlers_busy(memcg))
 		h->events = 1;
-	list_add_tail(&h->list, &memcg_oom_handlers);
+	list_add_tail(&h->list, &memcg->oom_handlers);
 	WRITE_ONCE(memcg->nr_oom_handlers, memcg->nr_oom_handlers + 1);
 	spin_unlock(&memcg_oom_handlers_lock);
 	return h;
@@ -136,16 +150,14 @@ void memcg_oom_handler_del(struct memcg_oom_handler *h)
 	WRITE_ONCE(memcg->nr_oom_handlers, memcg->nr_oom_handlers - 1);
 	spin_unlock(&memcg_oom_handlers_lock);
 
-	/* A poller may still sleep on @h->wait if the cgroup was removed. */
-	wake_up_pollfree(&h->wait);
 	put_pid(h->tgid);
 	css_put(&memcg->css);
-	kfree_rcu(h, rcu);
+	kfree(h);
 }
 
 /*
- * Does current handle the OOMs of @memcg, or (unless @exact) of one of
- * its ancestors?
+ * Does current handle the OOMs of @memcg, or (unless @exact) of one of its
+ * ancestors?
  */
 static bool memcg_oom_handler_current(struct mem_cgroup *memcg, bool exact)
 {
@@ -154,13 +166,12 @@ static bool memcg_oom_handler_current(struct mem_cgroup *memcg, bool exact)
 	bool ret = false;
 
 	spin_lock(&memcg_oom_handlers_lock);
-	list_for_each_entry(h, &memcg_oom_handlers, list) {
-		if (h->tgid != tgid)
-			continue;
-		if (exact ? h->memcg == memcg :
-			    mem_cgroup_is_descendant(memcg, h->memcg)) {
-			ret = true;
-			break;
+	for (; memcg && !ret; memcg = exact ? NULL : parent_mem_cgroup(memcg)) {
+		list_for_each_entry(h, &memcg->oom_handlers, list) {
+			if (h->tgid == tgid) {
+				ret = true;
+				break;
+			}
 		}
 	}
 	spin_unlock(&memcg_oom_handlers_lock);
@@ -168,24 +179,56 @@ static bool memcg_oom_handler_current(struct mem_cgroup *memcg, bool exact)
 }
 
 /*
- * Wake the v2 handlers of @memcg, and unless @exact those of its
- * descendants too, as v1 tells the listeners of a whole subtree.
+ * The cgroups whose handlers an OOM of a cgroup concerns are that cgroup
+ * and its ancestors below the root, or for a system OOM the root alone:
+ * start at the cgroup, then oom_handled_next().
  */
-static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool exact)
+static struct mem_cgroup *oom_handled_next(struct mem_cgroup *iter)
+{
+	if (mem_cgroup_is_root(iter))
+		return NULL;
+	iter = parent_mem_cgroup(iter);
+	return iter && !mem_cgroup_is_root(iter) ? iter : NULL;
+}
+
+/* Has @memcg, or an ancestor below the root, handlers? */
+static bool memcg_oom_has_handlers(struct mem_cgroup *memcg)
+{
+	struct mem_cgroup *iter;
+
+	for (iter = memcg; iter; iter = oom_handled_next(iter))
+		if (READ_ONCE(iter->nr_oom_handlers))
+			return true;
+	return false;
+}
+
+/*
+ * Tell the handlers an OOM of @memcg concerns: v2 handlers through their
+ * memory.oom.handler, and with @v1 the v1 ones through their eventfds.
+ */
+static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool v1)
 {
 	struct memcg_oom_handler *h;
+	struct mem_cgroup *iter;
 
-	spin_lock(&memcg_oom_handlers_lock);
-	list_for_each_entry(h, &memcg_oom_handlers, list) {
-		if (!h->of)
+	for (iter = memcg; iter; iter = oom_handled_next(iter)) {
+		bool told = false;
+
+		if (!READ_ONCE(iter->nr_oom_handlers))
 			continue;
-		if (exact ? h->memcg != memcg :
-			    !mem_cgroup_is_descendant(h->memcg, memcg))
-			continue;
-		h->events++;
-		wake_up_interruptible_poll(&h->wait, EPOLLPRI);
+		spin_lock(&memcg_oom_handlers_lock);
+		list_for_each_entry(h, &iter->oom_handlers, list) {
+			if (h->of) {
+				h->events++;
+				told = true;
+			}
+		}
+		spin_unlock(&memcg_oom_handlers_lock);
+		if (told)
+			cgroup_file_notify(&iter->oom_handler_file);
+		if (v1)
+			memcg1_oom_notify(iter, true);
 	}
-	spin_unlock(&memcg_oom_handlers_lock);
 }
 
 /* The reserve */
@@ -284,16 +327,17 @@ unsigned long memcg_oom_reserve_used(struct mem_cgroup *memcg)
 /*
  * Does an OOM at @now start a new grace period? Yes if there was none
  * before, or if the previous OOM was resolved within its grace period and
- * nobody has waited since. After a grace period that ran out, the
+ * nobody ran into the limit since. After a grace period that ran out, the
  * handlers get the next one a grace period later only, so that handlers
  * that do nothing cannot hold off the OOM killer for more than half the
- * time.
+ * time. A deadline further away than a grace period is left from before
+ * jiffies wrapped.
  */
 static bool memcg_oom_handlers_new_oom(unsigned long now, unsigned long last,
 				       unsigned long deadline,
 				       unsigned long grace)
 {
-	if (!deadline)
+	if (!deadline || time_after(deadline, now + grace))
 		return true;
 	if (time_before(last, deadline) &&
 	    time_after(now, last + OOM_HANDLER_QUIET))
@@ -302,55 +346,91 @@ static bool memcg_oom_handlers_new_oom(unsigned long now, unsigned long last,
 }
 
 /**
- * memcg_oom_handlers_wait - let @memcg's handlers act before the OOM killer
+ * memcg_oom_handlers_grace - hold off the OOM killer for the handlers?
  * @memcg: the memory cgroup out of memory, the root for a system OOM
+ * @start: reclaim gave up: an OOM may start here
  *
- * If @memcg has handlers, tells them of a new OOM and, while their grace
- * period (vm.oom_handler_grace_ms from the start of the OOM) runs, sleeps
- * a little and tells the caller to retry instead of invoking the OOM
- * killer. A task that is being killed does not wait, and nobody waits
- * here for a v1 cgroup whose OOM killer is disabled: memcg1 waits for its
- * handlers without a time limit.
+ * With @start, tells the handlers that the OOM of @memcg concerns of a new
+ * OOM and starts their grace period (vm.oom_handler_grace_ms). Without,
+ * only looks whether a grace period is running. A task that is being
+ * killed, a handler and a v1 cgroup whose OOM killer is disabled (memcg1
+ * waits for its handlers without a time limit) are not held off.
  *
- * Return: true if the caller should retry, false to go on with the OOM
- * killer.
+ * Return: true while the grace period runs: the caller must neither
+ * reclaim nor invoke the OOM killer, and fail or retry instead.
  */
-bool memcg_oom_handlers_wait(struct mem_cgroup *memcg)
+bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start)
 {
-	unsigned long grace = msecs_to_jiffies(READ_ONCE(sysctl_oom_handler_grace_ms));
-	unsigned long now = jiffies, last, deadline;
+	unsigned long grace = oom_handler_grace();
 	bool root = mem_cgroup_is_root(memcg);
+	unsigned long now = jiffies, deadline;
+	bool new_oom = false;
 
-	if (!READ_ONCE(memcg->nr_oom_handlers) || fatal_signal_pending(current) ||
-	    memcg1_oom_kill_disabled(memcg))
+	if (!memcg_oom_has_handlers(memcg))
+		return false;
+	if (!grace) {
+		/* memcg1_oom_prepare() tells the v1 ones right after. */
+		if (start)
+			memcg_oom_handlers_notify(memcg, root);
+		return false;
+	}
+	if (!start && !memcg_oom_handlers_busy(memcg))
+		return false;
+	if (fatal_signal_pending(current) || memcg1_oom_kill_disabled(memcg) ||
+	    memcg_oom_handler_current(memcg, root))
 		return false;
 
-	/* Kills from now on are the handlers': the OOM reaper takes them. */
-	last = xchg(&memcg->oom_time, now ?: 1);
-
-	deadline = READ_ONCE(memcg->oom_handler_deadline);
-	if (memcg_oom_handlers_new_oom(now, last, deadline, grace)) {
-		unsigned long old = deadline;
-
+	spin_lock(&memcg_oom_handlers_lock);
+	deadline = memcg->oom_handler_deadline;
+	if (start && memcg_oom_handlers_new_oom(now, memcg->oom_time,
+						deadline, grace)) {
 		deadline = (now + grace) ?: 1;
-		if (cmpxchg(&memcg->oom_handler_deadline, old, deadline) == old) {
-			memcg_oom_handlers_notify(memcg, root);
-			/*
-			 * Without a grace period memcg1_oom_prepare() tells
-			 * the v1 listeners right after, as it always has.
-			 */
-			if (grace || root)
-				memcg1_oom_notify(memcg, root);
-		} else {
+		memcg->oom_handler_deadline = deadline;
+		new_oom = true;
+	}
+	/* Kills from now on are the handlers': the OOM reaper takes them. */
+	WRITE_ONCE(memcg->oom_time, now ?: 1);
+	spin_unlock(&memcg_oom_handlers_lock);
+
+	if (new_oom)
+		memcg_oom_handlers_notify(memcg, true);
+	return time_before(now, deadline);
+}
+
+/**
+ * mem_cgroup_oom_handlers_synchronize - wait for OOM handlers after a fault
+ *
+ * Called by pagefault_out_of_memory(), where the faulting task holds no
+ * lock, when a user fault failed for lack of memory. If the task's cgroup
+ * is in the grace period of its OOM handlers, which is why the charge
+ * failed, sleeps a little.
+ *
+ * Return: true if it slept and the fault should be retried.
+ */
+bool mem_cgroup_oom_handlers_synchronize(void)
+{
+	unsigned long deadline = 0, now = jiffies, pflags;
+	struct mem_cgroup *memcg;
+
+	if (mem_cgroup_disabled() || fatal_signal_pending(current))
+		return false;
+
+	rcu_read_lock();
+	for (memcg = mem_cgroup_from_task(current);
+	     memcg && !mem_cgroup_is_root(memcg);
+	     memcg = parent_mem_cgroup(memcg)) {
+		if (memcg_oom_handlers_busy(memcg)) {
 			deadline = READ_ONCE(memcg->oom_handler_deadline);
+			break;
 		}
 	}
-	if (!time_before(now, deadline))
+	rcu_read_unlock();
+	if (!deadline)
 		return false;
 
-	/* A system OOM holds oom_lock: come back to it more often. */
-	schedule_timeout_killable(min(deadline - now,
-				      (unsigned long)(root ? HZ / 50 : HZ / 20)));
+	psi_memstall_enter(&pflags);
+	schedule_timeout_killable(min(deadline - now, (unsigned long)HZ / 20));
+	psi_memstall_leave(&pflags);
 	return true;
 }
 
@@ -359,10 +439,10 @@ bool memcg_oom_handlers_wait(struct mem_cgroup *memcg)
 /**
  * mem_cgroup_system_oom - let root's handlers act on a system OOM
  *
- * Called by out_of_memory() with oom_lock held, before it picks a victim.
- * Tells the root cgroup's handlers of the OOM; while their grace period
- * runs, sleeps a little and returns true, so that the allocator retries
- * instead of killing.
+ * Called by out_of_memory() for an OOM of the whole system, before it
+ * picks a victim. Tells the root cgroup's handlers of a new OOM; while
+ * their grace period runs, returns true, and the allocator retries as it
+ * does while an OOM victim exits.
  *
  * Return: true if the OOM killer should not act yet.
  */
@@ -370,15 +450,15 @@ bool mem_cgroup_system_oom(void)
 {
 	if (mem_cgroup_disabled() || !root_mem_cgroup)
 		return false;
-	return memcg_oom_handlers_wait(root_mem_cgroup);
+	return memcg_oom_handlers_grace(root_mem_cgroup, true);
 }
 
 /**
  * mem_cgroup_oom_handler_reserve - may current allocate below the min watermark?
  *
  * True for a handler of the root cgroup, in task context, while a system
- * OOM that root's handlers were told of is going on or ended less than a
- * second ago, if the root cgroup has a reserve.
+ * OOM's grace period is running or ended less than a second ago, if the
+ * root cgroup has a reserve.
  */
 bool mem_cgroup_oom_handler_reserve(void)
 {
@@ -389,7 +469,8 @@ bool mem_cgroup_oom_handler_reserve(void)
 	    !READ_ONCE(root_mem_cgroup->nr_oom_handlers))
 		return false;
 	last = READ_ONCE(root_mem_cgroup->oom_time);
-	if (!last || time_after(jiffies, last + SYSTEM_OOM_RESERVE_WINDOW))
+	if (!last || time_after(jiffies, last + SYSTEM_OOM_RESERVE_WINDOW) ||
+	    time_after(last, jiffies))
 		return false;
 	return memcg_oom_handler_current(root_mem_cgroup, true);
 }
@@ -406,7 +487,7 @@ bool mem_cgroup_oom_handler_reserve(void)
  */
 unsigned long mem_cgroup_oom_reserve_zone(struct zone *zone)
 {
-	return mult_frac(READ_ONCE(root_mem_cgroup->oom_reserve),
+	return div64_u64((u64)READ_ONCE(root_mem_cgroup->oom_reserve) *
 			 zone_managed_pages(zone), totalram_pages());
 }
 
@@ -428,10 +509,15 @@ ssize_t memcg_oom_reserve_write(struct kernfs_open_file *of, char *buf,
 	err = memcg_kmem_limit_valid(buf);
 	if (err)
 		return err;
-	/* No "max" and no -1: an unlimited reserve would be no limit at all. */
+	/*
+	 * No "max", no -1, nothing that page_counter_memparse() clamps to
+	 * PAGE_COUNTER_MAX: an unlimited reserve would be no limit at all.
+	 */
 	err = page_counter_memparse(buf, "", &reserve);
 	if (err)
 		return err;
+	if (reserve >= PAGE_COUNTER_MAX)
+		return -EINVAL;
 
 	if (reserve < memcg_oom_reserve_used(memcg))
 		return -EBUSY;
@@ -443,10 +529,11 @@ ssize_t memcg_oom_reserve_write(struct kernfs_open_file *of, char *buf,
 
 static struct memcg_oom_handler *memcg_oom_handler_of(struct kernfs_open_file *of)
 {
+	struct mem_cgroup *memcg = mem_cgroup_from_css(of_css(of));
 	struct memcg_oom_handler *h;
 
 	lockdep_assert_held(&memcg_oom_handlers_lock);
-	list_for_each_entry(h, &memcg_oom_handlers, list)
+	list_for_each_entry(h, &memcg->oom_handlers, list)
 		if (h->of == of)
 			return h;
 	return NULL;
@@ -459,10 +546,8 @@ int memcg_oom_handler_show(struct seq_file *m, void *v)
 
 	spin_lock(&memcg_oom_handlers_lock);
 	h = memcg_oom_handler_of(m->private);
-	if (h) {
+	if (h)
 		events = h->events;
-		h->seen = events;
-	}
 	spin_unlock(&memcg_oom_handlers_lock);
 	seq_printf(m, "oom %lu\n", events);
 	return 0;
@@ -486,26 +571,6 @@ ssize_t memcg_oom_handler_write(struct kernfs_open_file *of, char *buf,
 
 	h = memcg_oom_handler_add(memcg, of);
 	return IS_ERR(h) ? PTR_ERR(h) : nbytes;
-}
-
-__poll_t memcg_oom_handler_poll(struct kernfs_open_file *of,
-				struct poll_table_struct *pt)
-{
-	struct memcg_oom_handler *h;
-	bool pending;
-
-	/* kernfs holds the file active: @h cannot go away under us. */
-	spin_lock(&memcg_oom_handlers_lock);
-	h = memcg_oom_handler_of(of);
-	spin_unlock(&memcg_oom_handlers_lock);
-	if (!h)
-		return DEFAULT_POLLMASK | EPOLLERR | EPOLLPRI;
-
-	poll_wait(of->file, &h->wait, pt);
-	spin_lock(&memcg_oom_handlers_lock);
-	pending = h->events != h->seen;
-	spin_unlock(&memcg_oom_handlers_lock);
-	return pending ? DEFAULT_POLLMASK | EPOLLPRI : DEFAULT_POLLMASK;
 }
 
 void memcg_oom_handler_release(struct kernfs_open_file *of)

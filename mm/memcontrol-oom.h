@@ -19,7 +19,7 @@ bool memcg_oom_reserve_charge(struct mem_cgroup *memcg,
 			      struct mem_cgroup *mem_over_limit,
 			      unsigned int nr_pages, bool last_resort);
 unsigned long memcg_oom_reserve_used(struct mem_cgroup *memcg);
-bool memcg_oom_handlers_wait(struct mem_cgroup *memcg);
+bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start);
 
 /* memory.oom_reserve_in_bytes, memory.oom.reserve */
 u64 memcg_oom_reserve_read(struct cgroup_subsys_state *css,
@@ -31,8 +31,6 @@ ssize_t memcg_oom_reserve_write(struct kernfs_open_file *of, char *buf,
 int memcg_oom_handler_show(struct seq_file *m, void *v);
 ssize_t memcg_oom_handler_write(struct kernfs_open_file *of, char *buf,
 				size_t nbytes, loff_t off);
-__poll_t memcg_oom_handler_poll(struct kernfs_open_file *of,
-				struct poll_table_struct *pt);
 void memcg_oom_handler_release(struct kernfs_open_file *of);
 
 #endif /* __MM_MEMCONTROL_OOM_H */

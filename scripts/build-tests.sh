@@ -21,12 +21,15 @@ for dir in $(awk '!/^[[:space:]]*(#|$)/ { sub("/[^/]*$", "", $3); print $3 }' \
 		die "building selftests/$dir failed"
 	fi
 done
-# The reference OOM handler (tools/mm) and the demo's memory hog.
+# The reference OOM handler (tools/mm), the demo's memory hog and the
+# guest side of make bench.
 mkdir -p "$OUT/mm" "$OUT/demo"
 gcc -static -O2 -Wall -o "$OUT/mm/oom_handler" "$SRC/tools/mm/oom_handler.c" ||
 	die "building tools/mm/oom_handler failed"
 gcc -static -O2 -Wall -o "$OUT/demo/hog" "$TOP/scripts/guest/hog.c" ||
 	die "building the demo's hog failed"
+gcc -static -O2 -Wall -o "$OUT/demo/bench" "$TOP/scripts/guest/bench.c" ||
+	die "building the bench failed"
 # Every listed test must exist and be static.
 awk '!/^[[:space:]]*(#|$)/ { print $3 }' "$TOP/scripts/guest-tests.list" |
 while read -r t; do

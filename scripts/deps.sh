@@ -1,11 +1,14 @@
 #!/bin/bash
 # Install what the pipeline needs from Debian's archive, saying what.
+#   usage: deps.sh [bench]
 set -eu
 . "$(dirname "$0")/common.sh"
 
 PKGS="linux-source-6.12 qemu-system-x86 busybox-static quilt ccache
 gcc make libc6-dev bc bison flex libelf-dev libssl-dev perl
 cpio gzip xz-utils rsync e2fsprogs util-linux file"
+# make bench also plots.
+[ "${1:-}" != bench ] || PKGS="gnuplot-nox"
 
 missing=
 for p in $PKGS; do

@@ -68,10 +68,11 @@ rmdir $cg/demo && say "removed /demo"
 
 # OOM handlers and their reserve: a job cgroup of 64M holds the handler
 # and two jobs; "web" grows until the cgroup is out of memory. The kernel
-# waits 3 s for the handler (vm.oom_handler_grace_ms). With a reserve the
+# gives the handler 3 s (vm.oom_handler_grace_ms). With a reserve the
 # handler gets the memory it needs and kills "batch", the job with the
-# highest oom_score_adj; without one it is stuck like the jobs until the
-# kernel OOM killer acts.
+# highest oom_score_adj; without one it cannot get its memory, and the
+# kernel OOM killer acts at once rather than wait for a handler that
+# cannot act.
 if [ -e $cg/memory.oom.reserve ]; then
 	echo 3000 >/proc/sys/vm/oom_handler_grace_ms
 	for reserve in 8M 0; do

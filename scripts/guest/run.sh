@@ -1,14 +1,15 @@
 #!/bin/sh
-# Runs inside the guest's chroot: the demonstration, or every test listed
-# for this boot mode in /guest/tests.list, each framed by BEGIN/END lines
-# that the host parses (scripts/summarize.sh). A second argument runs
-# only the test of that name.
+# Runs inside the guest's chroot: the demonstration, the bench, or every
+# test listed for this boot mode in /guest/tests.list, each framed by
+# BEGIN/END lines that the host parses (scripts/summarize.sh). A second
+# argument runs only the test of that name.
 mode=$1
 only=${2:-}
 
-if [ "$mode" = demo ]; then
-	exec /bin/sh /guest/demo.sh
-fi
+case "$mode" in
+demo) exec /bin/sh /guest/demo.sh ;;
+*-bench) exec /bin/sh /guest/bench.sh "$mode" ;;
+esac
 
 grep -v '^\s*\(#\|$\)' /guest/tests.list | while read -r m name path limit args; do
 	[ "$m" = "$mode" ] || continue

@@ -157,6 +157,9 @@ static int register_handler(short *events)
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0 || write(fd, "1", 1) != 1)
 			return -1;
+		/* As any cgroup event file: read it once, then poll(). */
+		if (pread(fd, buf, sizeof(buf), 0) < 0)
+			return -1;
 		*events = POLLPRI;
 		return fd;
 	}
@@ -175,18 +178,15 @@ static int register_handler(short *events)
 	return efd;
 }
 
-/* Consume the notification poll() reported. */
-static void ack_event(int fd)
+/* Consume the notification poll() reported: 0, or -1 if it failed. */
+static int ack_event(int fd)
 {
 	char buf[64];
 	uint64_t n;
 
-	if (v2) {
-		if (pread(fd, buf, sizeof(buf), 0) < 0)
-			die("memory.oom.handler");
-	} else if (read(fd, &n, sizeof(n)) != sizeof(n)) {
-		die("eventfd");
-	}
+	if (v2)
+		return pread(fd, buf, sizeof(buf), 0) > 0 ? 0 : -1;
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? 0 : -1;
 }
 
 /* Fill @job from its cgroup.procs and /proc; false if it has no tasks. */
@@ -394,12 +394,12 @@ int main(int argc, char **argv)
 			say("no OOM for %d s, exiting", timeout / 1000);
 			break;
 		}
-		if (pfd.revents & POLLERR) {
+		t0 = now_ms();
+		/* v2 reports POLLERR with POLLPRI; a removed cgroup fails here. */
+		if (ack_event(fd)) {
 			say("the cgroup is gone, exiting");
 			break;
 		}
-		t0 = now_ms();
-		ack_event(fd);
 		handle_oom(n, report_size, t0);
 	}
 	return 0;

@@ -1,0 +1,31 @@
+#!/bin/bash
+# make bench: boot the unpatched base and the patched kernel the same way,
+# alternating, ROUNDS times for each cgroup interface, run the guest's
+# bench (scripts/guest/bench.sh) in each boot, then write the report.
+#   Environment: ROUNDS (default 2), TIMEOUT (per boot, default 900).
+# Each boot measures every workload and setting as the median of 3
+# samples of 1 s (scripts/guest/bench.sh).
+set -eu
+. "$(dirname "$0")/common.sh"
+S=$(dirname "$0")
+ROUNDS=${ROUNDS:-2}
+OUT=$BUILD/bench
+mkdir -p "$OUT/raw"
+rm -f "$OUT"/raw/*.log
+
+# The same options reach every boot through the kernel command line.
+export TIMEOUT=${TIMEOUT:-900}
+echo "bench: $ROUNDS rounds x (v2, v1) x (base, patched)"
+for round in $(seq 1 "$ROUNDS"); do
+	# Alternate which kernel goes first, so that drift hits both alike.
+	if [ $((round % 2)) = 1 ]; then order="base patched"; else order="patched base"; fi
+	for mode in v2 v1; do
+		for variant in $order; do
+			"$S/step.sh" "bench round $round: $variant, cgroup $mode" \
+				"$S/run-qemu.sh" "$variant" "$mode-bench" || true
+			tr -d '\r' <"$LOGS/$variant-$mode-bench.tap.log" \
+				>"$OUT/raw/$variant-$mode-r$round.log"
+		done
+	done
+done
+"$S/bench-report.sh"

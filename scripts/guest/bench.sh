@@ -1,0 +1,186 @@
+#!/bin/sh
+# The guest side of `make bench`, for one boot: the workloads in three
+# settings (the root cgroup; a memory cgroup without a kmem limit; one
+# with a kmem limit set but not reached), then the OOM scenarios. Every
+# measurement is a RESULT or TIMELINE line (scripts/guest/bench.c); the
+# host compares boots of the base and the patched kernel.
+#   usage: bench.sh v2-bench|v1-bench
+set -u
+mode=$1
+B=/tests/demo/bench
+case "$mode" in
+v1*) cg=/sys/fs/cgroup/memory; v2=false ;;
+*) cg=/sys/fs/cgroup; v2=true ;;
+esac
+say() { echo "# $*"; }
+result() { echo "RESULT $*"; }
+# run_in CGROUP COMMAND...: run COMMAND in CGROUP (a subshell's $$ would
+# be this shell's).
+run_in() {
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$@"
+}
+
+# Leave out what the boot itself disturbed.
+sync
+echo 3 >/proc/sys/vm/drop_caches
+mkdir -p /scratch/tmpfs
+mount -t tmpfs tmpfs /scratch/tmpfs
+export SCRATCH=/scratch/tmpfs SAMPLES=${SAMPLES:-3} SECONDS=${SECONDS:-1}
+say "kernel $(uname -r), mode $mode, $(nproc) cpus," \
+	"$(awk '/MemTotal/ { print $2 }' /proc/meminfo) KiB"
+
+if $v2; then
+	echo +memory >$cg/cgroup.subtree_control
+	limit=memory.max kmem=memory.kmem.max
+else
+	limit=memory.limit_in_bytes kmem=memory.kmem.limit_in_bytes
+fi
+
+# 1. The workloads. The kmem limit comes last: on v2 the first
+# memory.kmem.max written starts the kmem counter for good.
+$B micro root
+mkdir $cg/bench
+echo 1G >$cg/bench/$limit
+run_in $cg/bench $B micro memcg
+if [ -e $cg/bench/$kmem ] && echo 512M >$cg/bench/$kmem 2>/dev/null; then
+	say "kmem: $kmem = $(cat $cg/bench/$kmem)"
+else
+	say "kmem: no $kmem here: the kmem setting runs without a kmem limit"
+fi
+run_in $cg/bench $B micro kmem
+rmdir $cg/bench
+
+# 2. A handler's kill to the victim's memory back, normal and stuck victim,
+# in a 64M cgroup whose OOM killer waits: v1 oom_kill_disable, v2 a grace
+# period for the bench as its handler.
+oom_group() {
+	mkdir $cg/oom
+	echo 64M >$cg/oom/$limit
+	if $v2; then
+		echo 0 >$cg/oom/memory.swap.max
+	else
+		echo 64M >$cg/oom/memory.memsw.limit_in_bytes
+		echo 1 >$cg/oom/memory.oom_control
+	fi
+}
+if $v2 && [ ! -e $cg/memory.oom.handler ]; then
+	result "reap normal - n/a (no OOM handlers on this kernel)"
+	result "reap stuck - n/a (no OOM handlers on this kernel)"
+else
+	[ -e /proc/sys/vm/oom_handler_grace_ms ] &&
+		echo 10000 >/proc/sys/vm/oom_handler_grace_ms
+	for victim in normal stuck; do
+		oom_group
+		if $v2; then
+			# The shell registers; the bench it runs is the handler.
+			(exec 3<>$cg/oom/memory.oom.handler && echo 1 >&3 &&
+				cat <&3 >/dev/null && exec $B reap $victim $cg/oom)
+		else
+			$B reap $victim $cg/oom
+		fi
+		rmdir $cg/oom 2>/dev/null || { sleep 1; rmdir $cg/oom; }
+	done
+	[ -e /proc/sys/vm/oom_handler_grace_ms ] &&
+		echo 0 >/proc/sys/vm/oom_handler_grace_ms
+fi
+
+# 3. OOM to the handler's first action, with and without a reserve: the
+# demo's job cgroup, the reference handler needing 2M to act.
+if $v2 && [ -e $cg/memory.oom.reserve ]; then
+	echo 3000 >/proc/sys/vm/oom_handler_grace_ms
+	for reserve in 8M 0; do
+		mkdir $cg/jobs
+		echo 64M >$cg/jobs/memory.max
+		echo 0 >$cg/jobs/memory.swap.max
+		echo $reserve >$cg/jobs/memory.oom.reserve
+		echo +memory >$cg/jobs/cgroup.subtree_control
+		mkdir $cg/jobs/handler $cg/jobs/batch $cg/jobs/web
+		run_in $cg/jobs/handler /tests/mm/oom_handler -b 2097152 -n 1 \
+			-t 30 $cg/jobs >/tmp/handler.log 2>&1 &
+		handler=$!
+		sleep 1
+		run_in $cg/jobs/batch sh -c \
+			'echo 500 >/proc/self/oom_score_adj && exec /tests/demo/hog 24' &
+		sleep 2
+		run_in $cg/jobs/web /tests/demo/hog 48 20 &
+		$B sample $cg/jobs handler-$reserve 8 &
+		sampler=$!
+		wait $handler
+		wait $sampler
+		sed 's/^/# /' /tmp/handler.log
+		awk -v r=$reserve '
+			/after the event/ { sub(/ ms.*/, ""); n = split($0, a, " "); rep = a[n] }
+			/event to kill/ { kill = $(NF - 6); freed = $(NF - 1) }
+			/resolved before/ { resolved = 1 }
+			END {
+				print "RESULT handler-report reserve-" r, rep, "ms"
+				if (kill != "")
+					print "RESULT handler-kill reserve-" r, kill, "ms"
+				else
+					print "RESULT handler-kill reserve-" r, "- never (the kernel OOM killer acted)"
+				if (freed != "")
+					print "RESULT handler-freed reserve-" r, freed, "ms"
+			}' /tmp/handler.log
+		echo 1 >$cg/jobs/cgroup.kill
+		wait
+		rmdir $cg/jobs/handler $cg/jobs/batch $cg/jobs/web $cg/jobs
+	done
+	echo 0 >/proc/sys/vm/oom_handler_grace_ms
+elif $v2; then
+	result "handler-report reserve-8M - n/a (no OOM reserves on this kernel)"
+else
+	result "handler-report reserve-8M - n/a (the scenario runs on cgroup v2)"
+fi
+
+# 4. A fork bomb in a group with K = 24M (where this kernel has a kmem
+# limit) and U = 512M: how fast it is contained, and a probe's loop rate
+# outside the group during it against idle.
+mkdir $cg/bomb
+echo 512M >$cg/bomb/$limit
+echo 24M >$cg/bomb/$kmem 2>/dev/null
+if [ "$(cat $cg/bomb/$kmem 2>/dev/null)" != 25165824 ]; then
+	# Unbounded, a fork bomb takes a TCG guest down for good.
+	result "forkbomb-contained K=24M - n/a (no kmem limit: not run)"
+	rmdir $cg/bomb
+	umount /scratch/tmpfs
+	say "bench done"
+	exit 0
+fi
+idle=$($B probe 2)
+run_in $cg/bomb sh -c 'b() { b | b & }; b' 2>/dev/null
+busy=$($B probe 3)
+contained=
+i=0
+while [ $i -lt 50 ]; do
+	if $v2; then
+		f=$(awk '$1 == "fail" { print $2 }' $cg/bomb/memory.kmem.events 2>/dev/null)
+	else
+		f=$(cat $cg/bomb/memory.kmem.failcnt)
+	fi
+	if [ -n "$f" ] && [ "$f" -gt 0 ]; then
+		contained=yes
+		break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+tasks=$(wc -l <$cg/bomb/cgroup.procs)
+result "forkbomb-probe K=24M $(awk -v b=$busy -v i=$idle 'BEGIN { printf "%.1f", 100 * b / i }') %-of-idle"
+result "forkbomb-tasks K=24M $tasks tasks"
+if [ -n "$contained" ]; then
+	result "forkbomb-contained K=24M yes"
+else
+	result "forkbomb-contained K=24M - no (no kmem limit failure within 8 s)"
+fi
+say "fork bomb: probe idle $idle/s, during $busy/s; $tasks tasks"
+$v2 && echo 1 >$cg/bomb/cgroup.kill
+i=0
+while grep -q . $cg/bomb/cgroup.procs && [ $i -lt 100 ]; do
+	# v1 has no cgroup.kill: kill until nothing is left to fork.
+	$v2 || xargs kill -9 <$cg/bomb/cgroup.procs 2>/dev/null
+	sleep 0.2
+	i=$((i + 1))
+done
+rmdir $cg/bomb
+umount /scratch/tmpfs
+say "bench done"
