@@ -12,7 +12,7 @@ STEP := $(S)/step.sh
 VARIANT := $(if $(filter 1,$(BASE)),base,patched)
 
 .PHONY: all deps prepare kernel tests images demo check check-static \
-	bench apply clean help
+	check-debug check-series format-patch bench apply clean help
 
 all: deps prepare kernel tests images demo
 
@@ -26,6 +26,9 @@ help:
 	@echo "make demo          boot the kernel in QEMU and show the series at work"
 	@echo "make check         static checks, then the selftests in cgroup v2 and v1 guests"
 	@echo "make check-static  only the static checks (series, Signed-off-by, checkpatch)"
+	@echo "make check-debug   the same guests on a KASAN/lockdep/kmemleak kernel"
+	@echo "make check-series  apply and build the series patch by patch (W=1 on touched files)"
+	@echo "make format-patch  the series as git am-able mails with a cover letter, in build/format-patch"
 	@echo "make bench         base and patched kernels booted alike: cost ratios and OOM timings"
 	@echo "make apply KSRC=D  copy the overlay into your 6.12 tree D and apply the series"
 	@echo "make clean         remove build/ (the ccache cache is kept)"
@@ -59,6 +62,16 @@ check-static: prepare
 
 check: images
 	@$(STEP) "check ($(VARIANT))" $(S)/check.sh $(VARIANT)
+
+check-debug: images
+	@$(STEP) "kernel (debug)" $(S)/build-kernel.sh debug
+	@$(STEP) "check (debug)" $(S)/check.sh debug
+
+check-series: kernel
+	@$(STEP) check-series $(S)/check-series.sh
+
+format-patch: prepare
+	@$(S)/format-patch.sh
 
 bench: prepare
 	@$(STEP) "deps (bench)" $(S)/deps.sh bench

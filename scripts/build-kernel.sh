@@ -1,7 +1,7 @@
 #!/bin/bash
-# Configure (tinyconfig + the overlay's fragment, merged the kernel's own
+# Configure (tinyconfig + the overlay's fragments, merged the kernel's own
 # way) and build bzImage and the UAPI headers with ccache in a kept O= dir.
-#   usage: build-kernel.sh patched|base
+#   usage: build-kernel.sh patched|base|debug
 set -eu
 . "$(dirname "$0")/common.sh"
 variant_dirs "$1"
@@ -17,12 +17,15 @@ KMAKE="make -C $SRC O=$OBJ CC=ccache\ gcc -j$JOBS"
 mkdir -p "$OBJ"
 
 # Reconfigure when the fragment changed (or the first time).
-fsum=$(sha256sum "$CONFIG_FRAGMENT" | cut -d' ' -f1)
+# shellcheck disable=SC2086
+fsum=$(cat $FRAGMENTS | sha256sum | cut -d' ' -f1)
 if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fsum" ]; then
-	echo "configuring $1: tinyconfig + $(basename "$CONFIG_FRAGMENT")"
+	# shellcheck disable=SC2086
+	echo "configuring $1: tinyconfig + $(for f in $FRAGMENTS; do basename "$f"; done | paste -sd+)"
 	eval "$KMAKE tinyconfig" >/dev/null
+	# shellcheck disable=SC2086
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" \
-		"$CONFIG_FRAGMENT" >"$LOGS/config-$1.log"
+		$FRAGMENTS >"$LOGS/config-$1.log"
 	eval "$KMAKE olddefconfig" >>"$LOGS/config-$1.log"
 	# Every option of the fragment must have survived the dependency check.
 	bad=0
@@ -43,7 +46,7 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fs
 			echo "config: $opt=$want requested, got $got" >&2
 			bad=1
 		fi
-	done <"$CONFIG_FRAGMENT"
+	done < <(cat $FRAGMENTS)
 	[ $bad = 0 ] || die "the config fragment does not apply cleanly"
 	echo "$fsum" >"$OBJ/fragment.sum"
 fi

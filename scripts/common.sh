@@ -28,14 +28,19 @@ overlay_files() {
 # The kernel config fragment, merged onto tinyconfig.
 CONFIG_FRAGMENT=$TOP/kernel/configs/memcg-qemu.config
 
-# variant_dirs VARIANT: set SRC and OBJ for "patched" or "base".
+# variant_dirs VARIANT: set SRC, OBJ and FRAGMENTS for "patched", "base"
+# or "debug".
+# The debug kernel (make check-debug) is the patched tree built in its own
+# O= directory with kernel/configs/memcg-debug.config on top.
 variant_dirs() {
 	case "$1" in
-	patched) SRC=$PATCHED_SRC ;;
+	patched|debug) SRC=$PATCHED_SRC ;;
 	base) SRC=$BASE_SRC ;;
-	*) echo "unknown variant '$1' (patched or base)" >&2; exit 2 ;;
+	*) echo "unknown variant '$1' (patched, base or debug)" >&2; exit 2 ;;
 	esac
 	OBJ=$BUILD/$1/obj
+	FRAGMENTS=$CONFIG_FRAGMENT
+	[ "$1" != debug ] || FRAGMENTS="$FRAGMENTS $TOP/kernel/configs/memcg-debug.config"
 }
 
 die() {

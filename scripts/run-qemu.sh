@@ -8,7 +8,8 @@
 # v2-32cpu, or -NM for N MiB of memory (default 2G), e.g. v1-512M.
 # Environment: TIMEOUT (seconds, default 1800), MEM and SMP (override the
 # suffixes), ONLY (run only the test of that name), KVM=1 to use KVM
-# instead of TCG (fails on these machines).
+# instead of TCG (fails on these machines), ICOUNT=1 for guest time that
+# counts instructions (single-threaded TCG, for the bench).
 set -eu
 . "$(dirname "$0")/common.sh"
 variant_dirs "$1"
@@ -34,6 +35,10 @@ mkswap "$RUN/swap.img" >/dev/null 2>&1
 
 if [ "${KVM:-0}" = 1 ]; then
 	ACCEL="-accel kvm -cpu host"
+elif [ "${ICOUNT:-0}" = 1 ]; then
+	# Guest time from the count of instructions executed: what the bench
+	# measures is then the guest's work, whatever the host is doing.
+	ACCEL="-accel tcg,thread=single -icount shift=0,sleep=off -cpu max"
 else
 	ACCEL="-accel tcg,thread=multi -cpu max"
 fi

@@ -25,3 +25,21 @@ grep -v '^\s*\(#\|$\)' /guest/tests.list | while read -r m name path limit args;
 	cd /
 	rm -rf "$work"
 done
+
+# A kernel with kmemleak (make check-debug): a scan after the tests, as a
+# test of its own.
+if [ -e /sys/kernel/debug/kmemleak ] && [ -z "$only" ]; then
+	echo "=== BEGIN kmemleak"
+	echo "TAP version 13"
+	echo "1..1"
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	if grep -q '^unreferenced object' /sys/kernel/debug/kmemleak; then
+		sed 's/^/# /' /sys/kernel/debug/kmemleak | head -n 200
+		echo "not ok 1 kmemleak"
+	else
+		echo "ok 1 kmemleak"
+	fi
+	echo "=== END kmemleak rc=0"
+fi

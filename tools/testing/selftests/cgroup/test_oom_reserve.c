@@ -63,6 +63,16 @@ struct shared {
 
 static struct shared *shared;
 
+/* SIGKILL to @pid, never to a process group or to everybody. */
+static int kill_pid(pid_t pid)
+{
+	if (pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(pid, SIGKILL);
+}
+
 static int shared_init(void)
 {
 	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
@@ -227,7 +237,7 @@ static int handler_fn(const char *cgroup, void *arg)
 	}
 	while (!READ_ONCE(shared->go))
 		usleep(10000);
-	if (a->kill_hog && kill(READ_ONCE(shared->hog), SIGKILL))
+	if (a->kill_hog && kill_pid(READ_ONCE(shared->hog)))
 		return 4;
 	return 0;
 }
@@ -495,7 +505,7 @@ static int test_oom_reserve_none(const char *root)
 	}
 	ksft_print_msg("handler stuck after %ld KiB of %ld\n",
 		       READ_ONCE(shared->allocated) / 1024, HANDLER_SIZE / 1024);
-	kill(shared->hog, SIGKILL);
+	kill_pid(shared->hog);
 	shared->go = 1;
 	err = wait_exit(handler, 30);
 	if (err) {
