@@ -6,20 +6,32 @@
 # MODE is demo, v2 or v1 (the cgroup version the guest mounts), with an
 # optional -Ncpu suffix for N vCPUs (default 2, like the host), e.g.
 # v2-32cpu, or -NM for N MiB of memory (default 2G), e.g. v1-512M.
-# Environment: TIMEOUT (seconds, default 1800), MEM and SMP (override the
+# Environment: TIMEOUT (seconds, default 1800, debug kernel 7200), MEM and SMP (override the
 # suffixes), ONLY (run only the test of that name), KVM=1 to use KVM
 # instead of TCG (fails on these machines), ICOUNT=1 for guest time that
-# counts instructions (single-threaded TCG, for the bench).
+# counts instructions (single-threaded TCG, for the bench), SLOW=N to
+# multiply the guest's per-test time limits (default 1, debug kernel 6).
 set -eu
 . "$(dirname "$0")/common.sh"
 variant_dirs "$1"
 MODE=$2
+if [ "$1" = debug ]; then TIMEOUT=${TIMEOUT:-7200}; fi
 TIMEOUT=${TIMEOUT:-1800}
 case "$MODE" in
 *-*cpu) cpus=${MODE##*-}; SMP=${SMP:-${cpus%cpu}} ;;
 *-*M) MEM=${MEM:-${MODE##*-}} ;;
 esac
 SMP=${SMP:-2}
+EXTRA=
+if [ "$1" = debug ]; then
+	SLOW=${SLOW:-6}
+	# The timing detectors fire on the emulator's slowness under KASAN
+	# and lockdep (soft lockups in ACPI init at boot, RCU stalls): off,
+	# and the hung task detector at SLOW times its timeout. KASAN,
+	# lockdep, DEBUG_VM, kmemleak and the rest stay on.
+	EXTRA="nowatchdog rcupdate.rcu_cpu_stall_suppress=1"
+	EXTRA="$EXTRA sysctl.kernel.hung_task_timeout_secs=$((120 * SLOW))"
+fi
 KERNEL=$OBJ/arch/x86/boot/bzImage
 [ -f "$KERNEL" ] || die "$KERNEL missing: run 'make kernel'"
 [ -f "$BUILD/img/initramfs.cpio.gz" ] || die "images missing: run 'make images'"
@@ -51,7 +63,7 @@ TAP=$LOGS/$1-$MODE.tap.log
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 $ACCEL \
 	-smp "$SMP" -m "${MEM:-2G}" -nodefaults -display none -no-reboot \
 	-kernel "$KERNEL" -initrd "$BUILD/img/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=0 memcg.mode=$MODE${ONLY:+ memcg.only=$ONLY}" \
+	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=0 memcg.mode=$MODE${ONLY:+ memcg.only=$ONLY}${SLOW:+ memcg.slow=$SLOW}${EXTRA:+ $EXTRA}" \
 	-drive "file=$RUN/root.img,if=virtio,format=raw" \
 	-drive "file=$RUN/swap.img,if=virtio,format=raw" \
 	-serial "file:$CONSOLE" -serial "file:$TAP" \

@@ -2,9 +2,11 @@
 # Runs inside the guest's chroot: the demonstration, the bench, or every
 # test listed for this boot mode in /guest/tests.list, each framed by
 # BEGIN/END lines that the host parses (scripts/summarize.sh). A second
-# argument runs only the test of that name.
+# argument runs only the test of that name; a third multiplies every
+# test's time limit (the debug kernel runs several times slower).
 mode=$1
 only=${2:-}
+slow=${3:-1}
 
 case "$mode" in
 demo) exec /bin/sh /guest/demo.sh ;;
@@ -20,7 +22,7 @@ grep -v '^\s*\(#\|$\)' /guest/tests.list | while read -r m name path limit args;
 	cd "$work" || exit 1
 	echo "=== BEGIN $name"
 	# shellcheck disable=SC2086
-	timeout -s KILL "$limit" "/tests/$path" $args </dev/null
+	timeout -s KILL $((limit * slow)) "/tests/$path" $args </dev/null
 	echo "=== END $name rc=$?"
 	cd /
 	rm -rf "$work"
