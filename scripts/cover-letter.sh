@@ -72,3 +72,12 @@ if [ -f "$BUILD/bench/ratios.txt" ]; then
 	echo "make bench, patched/base (TCG, medians of the rounds):"
 	awk '{ printf "  %-3s %-7s %-6s %.3f\n", $1, $2, $3, $6 }' "$BUILD/bench/ratios.txt"
 fi
+if [ -f "$BUILD/bench/results.txt" ]; then
+	echo
+	echo "OOM timings of the patched kernel (guest instruction time, min-max):"
+	awk '$4 == "patched" && $2 ~ /^(reap|handler-kill|handler-freed)$/ {
+		k = $2 " " $3; if (!(k in lo) || $6 < lo[k]) lo[k] = $6
+		if (!(k in hi) || $6 > hi[k]) hi[k] = $6; u[k] = $7
+	} END { for (k in lo) printf "  %-28s %s-%s %s\n", k, lo[k], hi[k], u[k] }' \
+		"$BUILD/bench/results.txt" | sort
+fi
