@@ -38,7 +38,9 @@ for p in $series; do
 			echo "FAIL static: $p creates $created, which is in the overlay"
 		fi
 	done | grep . && fail=$((fail + 1))
-	if ! out=$($CHECKPATCH "$f" 2>&1); then
+	# From the top, on the path git tracks, as reviewers' hooks run it:
+	# checkpatch then reads a tracked patch file as source as well.
+	if ! out=$(cd "$TOP" && $CHECKPATCH "patches/$p" 2>&1); then
 		bad "$p: checkpatch --strict:"
 		echo "$out" | grep -E '^(ERROR|WARNING|CHECK)|^#' | head -n 20 | sed 's/^/    | /'
 	fi

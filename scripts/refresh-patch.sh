@@ -44,10 +44,12 @@ sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$tmp/header"
 	echo "---"
 	git -C "$tmp" diff --cached --stat=72 | sed 's/^/ /; s/^  / /'
 	echo
-	git -C "$tmp" diff --cached --full-index --no-color | sed 's/^index \([0-9a-f]\{12\}\)[0-9a-f]*\.\.\([0-9a-f]\{12\}\)[0-9a-f]*/index \1..\2/'
-	echo "-- "
-	echo "2.39.5"
-	echo
+	# Blank context lines go out empty, as GNU patch and git apply both
+	# read them, and there is no "-- " signature: checkpatch run on a
+	# patch file that git tracks checks it as a source file.
+	git -C "$tmp" diff --cached --full-index --no-color |
+		sed -e 's/^index \([0-9a-f]\{12\}\)[0-9a-f]*\.\.\([0-9a-f]\{12\}\)[0-9a-f]*/index \1..\2/' \
+			-e 's/^ $//'
 } >"$tmp/patch"
 mv "$tmp/patch" "$p"
 echo "refreshed $top (git format-patch form)"
