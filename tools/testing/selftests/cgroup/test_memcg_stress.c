@@ -654,31 +654,72 @@ out:
 
 #define FAULT	"/sys/kernel/debug/"
 
-/* Fault injection for current's allocations: failslab, fail_page_alloc. */
+/*
+ * Fault injection for current's allocations (and its children's). failslab
+ * fails only the accounted caches that mkdir and fork allocate from, in
+ * sleeping allocations too; fail_page_alloc fails only allocations of order
+ * 1 and up (its default), i.e. slab pages of those caches. Other caches and
+ * order-0 pages are spared: upstream WARNs when a GFP_NOWAIT vmap_area
+ * allocation fails (va_clip() in mm/vmalloc.c), which is not the charge
+ * path under test.
+ */
+static const char * const attrs[][3] = {
+	/* file, value while injecting, value after */
+	{ FAULT "failslab/probability", "10", "0" },
+	{ FAULT "failslab/times", "-1", "1" },
+	{ FAULT "failslab/task-filter", "Y", "N" },
+	{ FAULT "failslab/verbose", "0", "2" },
+	{ FAULT "failslab/ignore-gfp-wait", "N", "Y" },
+	{ FAULT "failslab/cache-filter", "Y", "N" },
+	{ FAULT "fail_page_alloc/probability", "10", "0" },
+	{ FAULT "fail_page_alloc/times", "-1", "1" },
+	{ FAULT "fail_page_alloc/task-filter", "Y", "N" },
+	{ FAULT "fail_page_alloc/verbose", "0", "2" },
+	{ FAULT "fail_page_alloc/ignore-gfp-wait", "N", "Y" },
+	{ FAULT "fail_page_alloc/min-order", "1", "1" },
+};
+
+/* Accounted caches of mkdir on tmpfs and of fork. */
+static const char * const fail_caches[] = {
+	"dentry", "shmem_inode_cache", "task_struct", "mm_struct",
+	"signal_cache", "sighand_cache", "files_cache", "fs_cache",
+	"vm_area_struct", "anon_vma", "anon_vma_chain", "pid", "cred_jar",
+};
+
+/*
+ * Turn a cache's failslab flag on or off. A cache merged with others
+ * refuses (EINVAL): it is left alone. Returns 1 if the flag was set.
+ */
+static int cache_failslab(const char *cache, bool on)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/failslab", cache);
+	return write_text(path, on ? "1" : "0", 1) == 1 && on;
+}
+
+/* Returns the number of caches failslab targets, or -1. */
 static int inject(bool on)
 {
-	static const char * const attrs[][2] = {
-		{ FAULT "failslab/probability", "10" },
-		{ FAULT "failslab/times", "-1" },
-		{ FAULT "failslab/task-filter", "Y" },
-		{ FAULT "failslab/verbose", "0" },
-		{ FAULT "fail_page_alloc/probability", "10" },
-		{ FAULT "fail_page_alloc/times", "-1" },
-		{ FAULT "fail_page_alloc/task-filter", "Y" },
-		{ FAULT "fail_page_alloc/verbose", "0" },
-		{ FAULT "fail_page_alloc/ignore-gfp-wait", "N" },
-		{ FAULT "fail_page_alloc/min-order", "0" },
-	};
 	unsigned int i;
+	int caches = 0;
 
+	if (!on)
+		for (i = 0; i < ARRAY_SIZE(attrs); i++)
+			if (strstr(attrs[i][0], "probability"))
+				write_text(attrs[i][0], "0", 1);
+	for (i = 0; i < ARRAY_SIZE(fail_caches); i++)
+		caches += cache_failslab(fail_caches[i], on);
 	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
-		const char *val = on ? attrs[i][1] :
-			strstr(attrs[i][0], "probability") ? "0" : attrs[i][1];
+		const char *val = attrs[i][on ? 1 : 2];
 
 		if (write_text(attrs[i][0], (char *)val, strlen(val)) < 0)
 			return -1;
 	}
-	return 0;
+	if (on)
+		ksft_print_msg("failslab on %d of %zu caches\n", caches,
+			       ARRAY_SIZE(fail_caches));
+	return on && !caches ? -1 : caches;
 }
 
 /* What the faulty task did, and how often the kernel said no. */
@@ -748,7 +789,7 @@ static long faulty_run(const char *root, const char *name, bool faults,
 	free_caches();
 	before = kmem_of(cgroup);
 	memset(f, 0, sizeof(*f));
-	if (faults && inject(true))
+	if (faults && inject(true) < 0)
 		goto out;
 	pid = run_in(cgroup, faults ? faulty_fn : plain_fn, f);
 	waitpid(pid, NULL, 0);
