@@ -18,6 +18,10 @@ export KBUILD_BUILD_TIMESTAMP="memcg-series" KBUILD_BUILD_USER=memcg KBUILD_BUIL
 KMAKE="make -C $SRC O=$OBJ CC=ccache\ gcc -j$(nproc)"
 
 echo "copying the base to $SRC"
+# Objects of an earlier run may be newer than the base files rsync brings
+# back with their old times: make would keep them. Start from none
+# (ccache makes the first build cheap).
+rm -rf "$OBJ"
 mkdir -p "$SRC" "$OBJ"
 rsync -a --delete "$BASE_SRC/" "$SRC/"
 for f in $(overlay_files); do

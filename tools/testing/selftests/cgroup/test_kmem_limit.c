@@ -127,32 +127,6 @@ static long wait_for_at_most(const char *cgroup, const char *file, long max)
 	return val;
 }
 
-/*
- * Like cg_run(), on v1 as well: clone3(CLONE_INTO_CGROUP) takes cgroup2
- * directories only, so fork and join instead.
- */
-static pid_t run_nowait(const char *cgroup,
-			int (*fn)(const char *cgroup, void *arg), void *arg)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (cg_enter_current(cgroup))
-			_exit(EXIT_FAILURE);
-		_exit(fn(cgroup, arg));
-	}
-	return pid;
-}
-
-static int wait_exit_code(pid_t pid)
-{
-	int status;
-
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* What workers report back, in a shared mapping. */
 struct shared {
 	long count;		/* directories made, or tasks forked */
@@ -384,13 +358,13 @@ static int test_kmem_limit_running_task(const char *root)
 	/* U bounds the bomb on kernels that ignore K. */
 	if (cg_write(memcg, k->mem_limit, "256M"))
 		goto cleanup;
-	pid = run_nowait(memcg, wait_then_dentries, (void *)20000L);
+	pid = cg_fork_in(memcg, wait_then_dentries, (void *)20000L);
 	if (pid < 0 || cg_wait_for_proc_count(memcg, 1))
 		goto cleanup;
 	if (cg_write(memcg, k->limit, "4M"))
 		goto cleanup;
 	shared->go = 1;
-	if (wait_exit_code(pid)) {
+	if (cg_wait_exit(pid, 0)) {
 		ksft_print_msg("the task was not held to the new limit\n");
 		goto cleanup;
 	}
@@ -486,8 +460,8 @@ static int test_kmem_limit_hit_first(const char *root)
 	if (tmpfs_enter())
 		goto cleanup;
 	in_tmpfs = true;
-	if (wait_exit_code(run_nowait(memcg, anon_then_dentries,
-				      (void *)(30L << 20))))
+	if (cg_wait_exit(cg_fork_in(memcg, anon_then_dentries,
+				    (void *)(30L << 20)), 0))
 		goto cleanup;
 	ksft_print_msg("%ld levels; kmem limit hit %ld times, memory limit %ld\n",
 		       shared->count, kmem_hits(memcg), mem_hits(memcg));
@@ -535,7 +509,7 @@ static int test_kmem_limit_fork_bomb(const char *root)
 		goto cleanup;
 	idle = probe_rate();
 
-	bomb = run_nowait(memcg, fork_bomb, (void *)20000L);
+	bomb = cg_fork_in(memcg, fork_bomb, (void *)20000L);
 	if (bomb < 0)
 		goto kill_prober;
 	for (i = 0; i < 600 && !READ_ONCE(shared->failures) &&
@@ -564,7 +538,7 @@ static int test_kmem_limit_fork_bomb(const char *root)
 
 	if (destroy_memcg(memcg) == 0)
 		memcg = NULL;
-	wait_exit_code(bomb);
+	cg_wait_exit(bomb, 0);
 	left = wait_for_at_most(parent, k->usage, 256 << 10);
 	ksft_print_msg("kmem left after the bomb was killed: %ld KiB\n",
 		       left / 1024);
@@ -586,7 +560,7 @@ static int test_kmem_limit_fork_bomb(const char *root)
 	ret = KSFT_PASS;
 kill_prober:
 	kill(prober, SIGKILL);
-	wait_exit_code(prober);
+	cg_wait_exit(prober, 0);
 cleanup:
 	if (memcg)
 		shared->stop = 1;
@@ -616,8 +590,8 @@ static int test_kmem_limit_tmpfs_dentries(const char *root)
 	    cg_write(memcg, k->limit, "8M") || tmpfs_enter())
 		goto cleanup;
 	in_tmpfs = true;
-	if (wait_exit_code(run_nowait(memcg, mkdir_cd_until_enomem,
-				      (void *)1000000L))) {
+	if (cg_wait_exit(cg_fork_in(memcg, mkdir_cd_until_enomem,
+				    (void *)1000000L), 0)) {
 		ksft_print_msg("stopped at level %ld: %s\n", shared->count,
 			       strerror(shared->error));
 		goto cleanup;
@@ -665,8 +639,8 @@ static int test_kmem_limit_hierarchy(const char *root)
 	if (cg_write(parent, k->mem_limit, "256M") ||
 	    cg_write(parent, k->limit, "8M"))
 		goto cleanup;
-	if (wait_exit_code(run_nowait(child, mkdir_cd_until_enomem,
-				      (void *)30000L)))
+	if (cg_wait_exit(cg_fork_in(child, mkdir_cd_until_enomem,
+				    (void *)30000L), 0))
 		goto cleanup;
 	if (kmem_hits(parent) <= 0 || kmem_hits(child) != 0) {
 		ksft_print_msg("parent hit %ld times, child %ld\n",
@@ -703,7 +677,7 @@ static int test_kmem_limit_lower(const char *root)
 	if (!memcg)
 		goto out;
 
-	if (wait_exit_code(run_nowait(memcg, make_dirs, (void *)ndirs)))
+	if (cg_wait_exit(cg_fork_in(memcg, make_dirs, (void *)ndirs), 0))
 		goto cleanup;
 	sync();
 	usage = cg_read_long(memcg, k->usage);
@@ -717,7 +691,7 @@ static int test_kmem_limit_lower(const char *root)
 
 	if (cg_write(memcg, k->limit, "64M"))
 		goto cleanup;
-	pid = run_nowait(memcg, fork_and_pause, (void *)20L);
+	pid = cg_fork_in(memcg, fork_and_pause, (void *)20L);
 	if (pid < 0 || cg_wait_for_proc_count(memcg, 21))
 		goto cleanup;
 	err = cg_write(memcg, k->limit, "4096");
@@ -757,7 +731,7 @@ static int test_kmem_limit_rmdir_charged(const char *root)
 	    cg_write(parent, k->limit, "1G"))
 		goto cleanup;
 	before = cg_read_long(parent, k->usage);
-	if (wait_exit_code(run_nowait(child, make_dirs, (void *)ndirs)))
+	if (cg_wait_exit(cg_fork_in(child, make_dirs, (void *)ndirs), 0))
 		goto cleanup;
 	if (destroy_memcg(child))
 		goto cleanup;
@@ -774,8 +748,8 @@ static int test_kmem_limit_rmdir_charged(const char *root)
 	if (cg_write_numeric(parent, k->limit, charged + MB(1)))
 		goto cleanup;
 	child = create_memcg(parent, "child2");
-	if (!child || wait_exit_code(run_nowait(child, mkdir_cd_until_enomem,
-						(void *)20000L)))
+	if (!child || cg_wait_exit(cg_fork_in(child, mkdir_cd_until_enomem,
+					      (void *)20000L), 0))
 		goto cleanup;
 	remove_nested();
 	if (destroy_memcg(child))
@@ -844,8 +818,8 @@ static int test_kmem_limit_user_fault(const char *root)
 	    cg_write(memcg, k->limit, "4M") || tmpfs_enter())
 		goto cleanup;
 	in_tmpfs = true;
-	if (wait_exit_code(run_nowait(memcg, dentries_then_fault,
-				      (void *)(256L << 20)))) {
+	if (cg_wait_exit(cg_fork_in(memcg, dentries_then_fault,
+				    (void *)(256L << 20)), 0)) {
 		ksft_print_msg("the task did not get its page tables\n");
 		goto cleanup;
 	}
@@ -863,58 +837,31 @@ out:
 	return ret;
 }
 
-struct kmem_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct cg_test tests[] = {
+	CG_TEST(test_kmem_limit_running_task),
+	CG_TEST(test_kmem_limit_write),
+	CG_TEST(test_kmem_limit_hit_first),
+	CG_TEST(test_kmem_limit_fork_bomb),
+	CG_TEST(test_kmem_limit_tmpfs_dentries),
+	CG_TEST(test_kmem_limit_hierarchy),
+	CG_TEST(test_kmem_limit_lower),
+	CG_TEST(test_kmem_limit_rmdir_charged),
+	CG_TEST(test_kmem_limit_user_fault),
 };
-
-#define T(x) { x, #x }
-static const struct kmem_test tests[] = {
-	T(test_kmem_limit_running_task),
-	T(test_kmem_limit_write),
-	T(test_kmem_limit_hit_first),
-	T(test_kmem_limit_fork_bomb),
-	T(test_kmem_limit_tmpfs_dentries),
-	T(test_kmem_limit_hierarchy),
-	T(test_kmem_limit_lower),
-	T(test_kmem_limit_rmdir_charged),
-	T(test_kmem_limit_user_fault),
-};
-
-#undef T
 
 int main(int argc, char **argv)
 {
 	char root[PATH_MAX];
-	int i, ret = EXIT_SUCCESS;
+	bool v2;
 
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(tests));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
 		ksft_exit_fail_msg("PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
-	if (!cg_find_unified_root(root, sizeof(root), NULL) &&
-	    !cg_read_strstr(root, "cgroup.controllers", "memory"))
-		k = &kmem_v2;
-	else if (!cg_find_controller_root(root, sizeof(root), "memory"))
-		k = &kmem_v1;
-	else
+	if (cg_find_memcg_root(root, sizeof(root), &v2))
 		ksft_exit_skip("no memory controller mounted\n");
+	k = v2 ? &kmem_v2 : &kmem_v1;
 	ksft_print_msg("cgroup %s: %s\n", k->v2 ? "v2" : "v1", root);
 
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ret = EXIT_FAILURE;
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
-
-	return ret;
+	return cg_run_tests(tests, ARRAY_SIZE(tests), root);
 }

@@ -351,49 +351,25 @@ out:
 	return ret;
 }
 
-struct input_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct cg_test tests[] = {
+	CG_TEST(test_memcg_input_root),
+	CG_TEST(test_memcg_input_nobody),
+	CG_TEST(test_memcg_input_registration),
 };
-
-#define T(x) { x, #x }
-static const struct input_test tests[] = {
-	T(test_memcg_input_root),
-	T(test_memcg_input_nobody),
-	T(test_memcg_input_registration),
-};
-
-#undef T
 
 int main(int argc, char **argv)
 {
 	char root[PATH_MAX];
-	int i, ret = EXIT_SUCCESS;
+	int ret;
 
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(tests));
-	if (!cg_find_unified_root(root, sizeof(root), NULL) &&
-	    !cg_read_strstr(root, "cgroup.controllers", "memory"))
-		v2 = true;
-	else if (cg_find_controller_root(root, sizeof(root), "memory"))
+	if (cg_find_memcg_root(root, sizeof(root), &v2))
 		ksft_exit_skip("no memory controller mounted\n");
 	ksft_print_msg("cgroup %s: %s\n", v2 ? "v2" : "v1", root);
 	if (v2 && cg_write(root, "cgroup.subtree_control", "+memory"))
 		ksft_exit_skip("cannot enable the memory controller\n");
 
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ret = EXIT_FAILURE;
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
+	ret = cg_run_tests(tests, ARRAY_SIZE(tests), root);
 	return ret;
 }

@@ -79,23 +79,6 @@ static int tmpfs_mount(void)
 	return mount("tmpfs", tmpfs, "tmpfs", 0, NULL);
 }
 
-/*
- * Run @fn in @cgroup in a child; its pid, or -1. (run_in() needs
- * cgroup v2 for clone3()'s CLONE_INTO_CGROUP.)
- */
-static pid_t run_in(const char *cgroup, int (*fn)(const char *, void *),
-		    void *arg)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (cg_enter_current(cgroup))
-			_exit(EXIT_FAILURE);
-		_exit(fn(cgroup, arg));
-	}
-	return pid;
-}
-
 /* SIGKILL to @pid, never to a process group or to everybody. */
 static int kill_pid(pid_t pid)
 {
@@ -245,8 +228,8 @@ static int test_memcg_stress_concurrent(const char *root)
 		child[i] = make_group(parent, name, false);
 		if (!child[i])
 			goto out;
-		movers[i] = run_in(child[i], charger_fn, NULL);
-		run_in(child[i], charger_fn, NULL);
+		movers[i] = cg_fork_in(child[i], charger_fn, NULL);
+		cg_fork_in(child[i], charger_fn, NULL);
 	}
 	churn_name = cg_name(parent, "churn");
 
@@ -269,7 +252,7 @@ static int test_memcg_stress_concurrent(const char *root)
 			moves++;
 		/* A cgroup created, charged and removed. */
 		if (!cg_create(churn_name)) {
-			pid_t pid = run_in(churn_name, charger_fn, NULL);
+			pid_t pid = cg_fork_in(churn_name, charger_fn, NULL);
 
 			usleep(50000);
 			if (pid > 0) {
@@ -360,8 +343,8 @@ static int test_memcg_stress_two_bombs(const char *root)
 	    cg_write(dentries, (char *)f_limit(), "512M") ||
 	    cg_write(dentries, (char *)f_kmem_limit(), "16M"))
 		goto out;
-	run_in(forks, fork_bomb_fn, NULL);
-	run_in(dentries, dentry_bomb_fn, NULL);
+	cg_fork_in(forks, fork_bomb_fn, NULL);
+	cg_fork_in(dentries, dentry_bomb_fn, NULL);
 	for (i = 0; i < 60; i++) {
 		sleep(1);
 		f = kmem_failures(forks);
@@ -534,12 +517,12 @@ static int test_memcg_stress_many_ooms(const char *root)
 		if (!cg[i] || (!v2 && cg_write(cg[i], "memory.oom_control", "1")))
 			goto out;
 		args[i] = (struct handler_args){ &jobs[i], 4 << 20, true, NULL };
-		run_in(cg[i], handler_fn, &args[i]);
+		cg_fork_in(cg[i], handler_fn, &args[i]);
 		if (wait_flag(&jobs[i].registered, 10))
 			goto out;
 	}
 	for (i = 0; i < 3; i++)
-		jobs[i].hog = run_in(cg[i], hog_fn, NULL);
+		jobs[i].hog = cg_fork_in(cg[i], hog_fn, NULL);
 	for (i = 0; i < 3; i++)
 		done += !wait_flag(&jobs[i].done, 60);
 	ksft_print_msg("%d of 3 handlers got their memory and killed their hog\n",
@@ -579,10 +562,10 @@ static int test_memcg_stress_handler_killed(const char *root)
 	 * memory from it.
 	 */
 	args = (struct handler_args){ job, 0, false, cgroup };
-	handler = run_in(root, handler_fn, &args);
+	handler = cg_fork_in(root, handler_fn, &args);
 	if (wait_flag(&job->registered, 10))
 		goto out;
-	hog = run_in(cgroup, hog_fn, NULL);
+	hog = cg_fork_in(cgroup, hog_fn, NULL);
 	if (wait_flag(&job->woken, 30))
 		goto out;
 	kill_pid(handler);
@@ -626,10 +609,10 @@ static int test_memcg_stress_reserve_exhausted(const char *root)
 	if (!cgroup || (!v2 && cg_write(cgroup, "memory.oom_control", "1")))
 		goto out;
 	args = (struct handler_args){ job, 8 << 20, false, NULL };
-	run_in(cgroup, handler_fn, &args);
+	cg_fork_in(cgroup, handler_fn, &args);
 	if (wait_flag(&job->registered, 10))
 		goto out;
-	job->hog = run_in(cgroup, hog_fn, NULL);
+	job->hog = cg_fork_in(cgroup, hog_fn, NULL);
 	if (wait_flag(&job->woken, 30))
 		goto out;
 	sleep(3);
@@ -791,7 +774,7 @@ static long faulty_run(const char *root, const char *name, bool faults,
 	memset(f, 0, sizeof(*f));
 	if (faults && inject(true) < 0)
 		goto out;
-	pid = run_in(cgroup, faults ? faulty_fn : plain_fn, f);
+	pid = cg_fork_in(cgroup, faults ? faulty_fn : plain_fn, f);
 	waitpid(pid, NULL, 0);
 	inject(false);
 	umount2(tmpfs, MNT_DETACH);
@@ -840,34 +823,23 @@ static int test_memcg_stress_fault_injection(const char *root)
 	return faulty <= plain + (64 << 10) ? KSFT_PASS : KSFT_FAIL;
 }
 
-struct stress_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct cg_test tests[] = {
+	CG_TEST(test_memcg_stress_concurrent),
+	CG_TEST(test_memcg_stress_two_bombs),
+	CG_TEST(test_memcg_stress_many_ooms),
+	CG_TEST(test_memcg_stress_handler_killed),
+	CG_TEST(test_memcg_stress_reserve_exhausted),
+	CG_TEST(test_memcg_stress_fault_injection),
 };
-
-#define T(x) { x, #x }
-static const struct stress_test tests[] = {
-	T(test_memcg_stress_concurrent),
-	T(test_memcg_stress_two_bombs),
-	T(test_memcg_stress_many_ooms),
-	T(test_memcg_stress_handler_killed),
-	T(test_memcg_stress_reserve_exhausted),
-	T(test_memcg_stress_fault_injection),
-};
-
-#undef T
 
 int main(int argc, char **argv)
 {
 	char root[PATH_MAX];
-	int i, ret = EXIT_SUCCESS;
+	int ret;
 
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(tests));
-	if (!cg_find_unified_root(root, sizeof(root), NULL) &&
-	    !cg_read_strstr(root, "cgroup.controllers", "memory"))
-		v2 = true;
-	else if (cg_find_controller_root(root, sizeof(root), "memory"))
+	if (cg_find_memcg_root(root, sizeof(root), &v2))
 		ksft_exit_skip("no memory controller mounted\n");
 	ksft_print_msg("cgroup %s: %s\n", v2 ? "v2" : "v1", root);
 	if (v2 && cg_write(root, "cgroup.subtree_control", "+memory"))
@@ -876,20 +848,7 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("cannot mount a tmpfs\n");
 	srand(getpid());
 
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ret = EXIT_FAILURE;
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
+	ret = cg_run_tests(tests, ARRAY_SIZE(tests), root);
 	umount2(tmpfs, MNT_DETACH);
 	return ret;
 }

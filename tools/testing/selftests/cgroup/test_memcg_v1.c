@@ -224,45 +224,21 @@ out:
 	return ret;
 }
 
-struct memcg_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct cg_test tests[] = {
+	CG_TEST(test_memcg_v1_files),
+	CG_TEST(test_memcg_v1_limit_parse),
+	CG_TEST(test_memcg_v1_failcnt),
+	CG_TEST(test_memcg_v1_kmem_charged),
 };
-
-#define T(x) { x, #x }
-static const struct memcg_test tests[] = {
-	T(test_memcg_v1_files),
-	T(test_memcg_v1_limit_parse),
-	T(test_memcg_v1_failcnt),
-	T(test_memcg_v1_kmem_charged),
-};
-
-#undef T
 
 int main(int argc, char **argv)
 {
 	char root[PATH_MAX];
-	int i, ret = EXIT_SUCCESS;
 
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(tests));
 	if (cg_find_controller_root(root, sizeof(root), "memory"))
 		ksft_exit_skip("cgroup v1 memory controller isn't mounted\n");
 
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ret = EXIT_FAILURE;
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
-
-	return ret;
+	return cg_run_tests(tests, ARRAY_SIZE(tests), root);
 }

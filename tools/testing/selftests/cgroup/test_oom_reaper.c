@@ -220,36 +220,6 @@ static int sharer_fn(const char *cgroup, void *arg)
 	return 0;
 }
 
-static pid_t run_nowait(const char *cgroup,
-			int (*fn)(const char *cgroup, void *arg), void *arg)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (cg_enter_current(cgroup))
-			_exit(EXIT_FAILURE);
-		_exit(fn(cgroup, arg));
-	}
-	return pid;
-}
-
-/* Exit code of @pid, -1 if it was killed, or -2 after @timeout_s. */
-static int wait_exit(pid_t pid, int timeout_s)
-{
-	int i, status;
-
-	for (i = 0; i < timeout_s * 10; i++) {
-		pid_t ret = waitpid(pid, &status, WNOHANG);
-
-		if (ret == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		if (ret < 0)
-			return -1;
-		usleep(100000);
-	}
-	return -2;
-}
-
 /*
  * Wait until the victim faulted its memory in and sleeps: held (@stuck) or
  * in pause().
@@ -337,7 +307,7 @@ static void destroy_group(char *cgroup)
  */
 static pid_t start_oom(const char *cgroup)
 {
-	pid_t hog = run_nowait(cgroup, hog_fn, NULL);
+	pid_t hog = cg_fork_in(cgroup, hog_fn, NULL);
 	int i;
 
 	for (i = 0; hog > 0 && i < 300; i++) {
@@ -367,11 +337,11 @@ static int test_oom_reaper_kernel_victim(const char *root)
 	cgroup = create_oom_group(root, "oom_reaper_kernel", false);
 	if (!cgroup || shared_init())
 		goto out;
-	victim = run_nowait(cgroup, victim_fn, NULL);
+	victim = cg_fork_in(cgroup, victim_fn, NULL);
 	if (victim < 0 || wait_victim(victim, true))
 		goto out;
-	hog = run_nowait(cgroup, hog_fn, NULL);
-	if (hog < 0 || wait_exit(hog, 60)) {
+	hog = cg_fork_in(cgroup, hog_fn, NULL);
+	if (hog < 0 || cg_wait_exit(hog, 60)) {
 		ksft_print_msg("the other task did not complete\n");
 		goto out;
 	}
@@ -407,7 +377,7 @@ static int test_oom_reaper_handler_kill(const char *root)
 	cgroup = create_oom_group(root, "oom_reaper_handler", true);
 	if (!cgroup || shared_init())
 		goto out;
-	victim = run_nowait(cgroup, victim_fn, (void *)1);
+	victim = cg_fork_in(cgroup, victim_fn, (void *)1);
 	if (victim < 0 || wait_victim(victim, true))
 		goto out;
 	hog = start_oom(cgroup);
@@ -422,7 +392,7 @@ static int test_oom_reaper_handler_kill(const char *root)
 		ksft_print_msg("not reaped while the victim was stuck\n");
 		goto out;
 	}
-	if (!v2 && wait_exit(hog, 60)) {
+	if (!v2 && cg_wait_exit(hog, 60)) {
 		ksft_print_msg("the blocked task did not complete\n");
 		goto out;
 	}
@@ -449,7 +419,7 @@ static int test_oom_reaper_shared_mm(const char *root)
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (!cgroup || child == MAP_FAILED || shared_init())
 		goto out;
-	sharer = run_nowait(cgroup, sharer_fn, child);
+	sharer = cg_fork_in(cgroup, sharer_fn, child);
 	if (sharer < 0 || wait_victim(sharer, false) ||
 	    wait_victim(*child, true))
 		goto out;
@@ -484,7 +454,7 @@ static int test_oom_reaper_normal_exit(const char *root)
 	cgroup = create_oom_group(root, "oom_reaper_exit", true);
 	if (!cgroup || shared_init())
 		goto out;
-	victim = run_nowait(cgroup, pausing_victim_fn, NULL);
+	victim = cg_fork_in(cgroup, pausing_victim_fn, NULL);
 	if (victim < 0 || wait_victim(victim, false))
 		goto out;
 	hog = start_oom(cgroup);
@@ -493,11 +463,11 @@ static int test_oom_reaper_normal_exit(const char *root)
 	events = memcg_reaps(cgroup);
 
 	kill(victim, SIGKILL);
-	if (wait_exit(victim, 30) != -1) {
+	if (cg_wait_exit(victim, 30) != -1) {
 		ksft_print_msg("the victim did not die\n");
 		goto out;
 	}
-	if (!v2 && wait_exit(hog, 60)) {
+	if (!v2 && cg_wait_exit(hog, 60)) {
 		ksft_print_msg("the blocked task did not complete\n");
 		goto out;
 	}
@@ -526,7 +496,7 @@ static int test_oom_reaper_no_oom(const char *root)
 	cgroup = create_oom_group(root, "oom_reaper_no_oom", false);
 	if (!cgroup || shared_init())
 		goto out;
-	victim = run_nowait(cgroup, victim_fn, NULL);
+	victim = cg_fork_in(cgroup, victim_fn, NULL);
 	if (victim < 0 || wait_victim(victim, true))
 		goto out;
 	kill(victim, SIGKILL);
@@ -537,7 +507,7 @@ static int test_oom_reaper_no_oom(const char *root)
 	    reaps < 0 || read_vmstat("oom_reap") != reaps)
 		goto out;
 	release_all();
-	if (wait_exit(victim, 30) != -1)
+	if (cg_wait_exit(victim, 30) != -1)
 		goto out;
 	ret = KSFT_PASS;
 out:
@@ -545,57 +515,32 @@ out:
 	return ret;
 }
 
-struct reaper_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct cg_test tests[] = {
+	CG_TEST(test_oom_reaper_kernel_victim),
+	CG_TEST(test_oom_reaper_handler_kill),
+	CG_TEST(test_oom_reaper_shared_mm),
+	CG_TEST(test_oom_reaper_normal_exit),
+	CG_TEST(test_oom_reaper_no_oom),
 };
-
-#define T(x) { x, #x }
-static const struct reaper_test tests[] = {
-	T(test_oom_reaper_kernel_victim),
-	T(test_oom_reaper_handler_kill),
-	T(test_oom_reaper_shared_mm),
-	T(test_oom_reaper_normal_exit),
-	T(test_oom_reaper_no_oom),
-};
-
-#undef T
 
 int main(int argc, char **argv)
 {
 	char root[PATH_MAX];
-	int i, ret = EXIT_SUCCESS;
+	int ret;
 
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(tests));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
 		ksft_exit_fail_msg("PR_SET_CHILD_SUBREAPER: %s\n", strerror(errno));
-	if (!cg_find_unified_root(root, sizeof(root), NULL) &&
-	    !cg_read_strstr(root, "cgroup.controllers", "memory")) {
-		v2 = true;
-		if (cg_write(root, "cgroup.subtree_control", "+memory"))
-			ksft_exit_fail_msg("cannot enable the memory controller\n");
-	} else if (cg_find_controller_root(root, sizeof(root), "memory")) {
+	if (cg_find_memcg_root(root, sizeof(root), &v2))
 		ksft_exit_skip("no memory controller mounted\n");
-	}
+	if (v2 && cg_write(root, "cgroup.subtree_control", "+memory"))
+		ksft_exit_fail_msg("cannot enable the memory controller\n");
 	if (access(HOLD, W_OK))
 		ksft_print_msg("%s: %s: every test fails without CONFIG_TEST_OOM_REAPER\n",
 			       HOLD, strerror(errno));
 
-	for (i = 0; i < ARRAY_SIZE(tests); i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ret = EXIT_FAILURE;
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
+	ret = cg_run_tests(tests, ARRAY_SIZE(tests), root);
 	release_all();
 
 	return ret;

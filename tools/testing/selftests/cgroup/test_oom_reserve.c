@@ -88,11 +88,6 @@ static const char *reserve_file(void)
 	return v2 ? "memory.oom.reserve" : "memory.oom_reserve_in_bytes";
 }
 
-static const char *limit_file(void)
-{
-	return v2 ? "memory.max" : "memory.limit_in_bytes";
-}
-
 /* Highest usage: memory.peak, v1's memory.max_usage_in_bytes. */
 static long peak_usage(const char *cgroup)
 {
@@ -255,36 +250,6 @@ static int hog_fn(const char *cgroup, void *arg)
 	return 0;
 }
 
-static pid_t run_nowait(const char *cgroup,
-			int (*fn)(const char *cgroup, void *arg), void *arg)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (cg_enter_current(cgroup))
-			_exit(EXIT_FAILURE);
-		_exit(fn(cgroup, arg));
-	}
-	return pid;
-}
-
-/* Exit code of @pid, -1 if it was killed, or -2 after @timeout_s. */
-static int wait_exit(pid_t pid, int timeout_s)
-{
-	int i, status;
-
-	for (i = 0; i < timeout_s * 10; i++) {
-		pid_t ret = waitpid(pid, &status, WNOHANG);
-
-		if (ret == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		if (ret < 0)
-			return -1;
-		usleep(100000);
-	}
-	return -2;
-}
-
 /* Wait up to @timeout_s for *@flag to reach @val. */
 static int wait_for(long *flag, long val, int timeout_s)
 {
@@ -327,7 +292,7 @@ static void show_task(const char *what, pid_t pid)
 static pid_t start_handler_and_hog(const char *cgroup, const char *hog_cgroup,
 				   struct handler_args *args)
 {
-	pid_t handler = run_nowait(cgroup, handler_fn, args);
+	pid_t handler = cg_fork_in(cgroup, handler_fn, args);
 
 	if (handler < 0)
 		return -1;
@@ -336,7 +301,7 @@ static pid_t start_handler_and_hog(const char *cgroup, const char *hog_cgroup,
 			       strerror(shared->error));
 		return -1;
 	}
-	shared->hog = run_nowait(hog_cgroup, hog_fn, NULL);
+	shared->hog = cg_fork_in(hog_cgroup, hog_fn, NULL);
 	if (shared->hog < 0)
 		return -1;
 	if (wait_flag(&shared->woken, 30)) {
@@ -484,7 +449,7 @@ static int test_oom_reserve_none(const char *root)
 	if (handler < 0)
 		goto out;
 	if (v2) {
-		err = wait_exit(shared->hog, 30);
+		err = cg_wait_exit(shared->hog, 30);
 		ksft_print_msg("hog: %s, oom_kill %ld, oom_reserve %ld\n",
 			       err == -1 ? "killed" : "not killed",
 			       oom_event(cgroup, "oom_kill "),
@@ -493,7 +458,7 @@ static int test_oom_reserve_none(const char *root)
 		    oom_event(cgroup, "oom_reserve ") != 0)
 			goto out;
 		shared->go = 1;
-		if (wait_exit(handler, 30))
+		if (cg_wait_exit(handler, 30))
 			goto out;
 		ret = KSFT_PASS;
 		goto out;
@@ -504,10 +469,10 @@ static int test_oom_reserve_none(const char *root)
 		goto out;
 	}
 	ksft_print_msg("handler stuck after %ld KiB of %ld\n",
-		       READ_ONCE(shared->allocated) / 1024, HANDLER_SIZE / 1024);
+		       READ_ONCE(shared->allocated) / 1024, HANDLER_SIZE / 1024L);
 	kill_pid(shared->hog);
 	shared->go = 1;
-	err = wait_exit(handler, 30);
+	err = cg_wait_exit(handler, 30);
 	if (err) {
 		ksft_print_msg("the handler did not finish once released: %d\n",
 			       err);
@@ -543,7 +508,7 @@ static int test_oom_reserve_handler(const char *root)
 	if (wait_for(&shared->allocated, HANDLER_SIZE, 30)) {
 		ksft_print_msg("the handler got %ld KiB of %ld\n",
 			       READ_ONCE(shared->allocated) / 1024,
-			       HANDLER_SIZE / 1024);
+			       HANDLER_SIZE / 1024L);
 		goto out;
 	}
 	used = v2 ? cg_read_key_long(cgroup, "memory.stat", "oom_reserve_used ") :
@@ -556,14 +521,14 @@ static int test_oom_reserve_handler(const char *root)
 		goto out;
 
 	shared->go = 1;
-	if (wait_exit(handler, 30) || wait_exit(shared->hog, 30) != -1) {
+	if (cg_wait_exit(handler, 30) || cg_wait_exit(shared->hog, 30) != -1) {
 		ksft_print_msg("the handler did not kill the hog\n");
 		goto out;
 	}
 	max_usage = peak_usage(cgroup);
 	events = oom_event(cgroup, "oom_reserve ");
 	ksft_print_msg("peak %ld KiB, limit + reserve %ld KiB, %ld charges from the reserve\n",
-		       max_usage / 1024, MB(40) / 1024, events);
+		       max_usage / 1024, MB(40L) / 1024, events);
 	if (max_usage > MB(40) || max_usage <= MB(32) || events <= 0)
 		goto out;
 	/* Repaid: with the hog gone the reserve is unused again. */
@@ -597,7 +562,7 @@ static int test_oom_reserve_non_handler(const char *root)
 	sleep(2);
 	max_usage = peak_usage(cgroup);
 	ksft_print_msg("peak %ld KiB, limit %ld KiB, %ld charges from the reserve\n",
-		       max_usage / 1024, MB(32) / 1024,
+		       max_usage / 1024, MB(32L) / 1024,
 		       oom_event(cgroup, "oom_reserve "));
 	if (max_usage > MB(33))
 		goto out;
@@ -729,7 +694,7 @@ static int test_oom_reserve_fallback(const char *root)
 	if (start_handler_and_hog(cgroup, cgroup, &args) < 0)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (wait_exit(shared->hog, 30) != -1) {
+	if (cg_wait_exit(shared->hog, 30) != -1) {
 		ksft_print_msg("the hog was not killed\n");
 		goto out;
 	}
@@ -926,11 +891,11 @@ static int system_oom(const char *root, const char *reserve, int *handler_rc,
 	}
 	sys->hog = hog;
 
-	*handler_rc = wait_exit(handler, 60);
+	*handler_rc = cg_wait_exit(handler, 60);
 	if (*handler_rc == -2)
 		kill(handler, SIGKILL);
 	waitpid(handler, NULL, 0);
-	if (wait_exit(hog, 30) == -2) {
+	if (cg_wait_exit(hog, 30) == -2) {
 		kill(hog, SIGKILL);
 		ksft_print_msg("the hog survived\n");
 	}
@@ -994,33 +959,25 @@ static int test_oom_reserve_system_none(const char *root)
 	return KSFT_PASS;
 }
 
-struct reserve_test {
-	int (*fn)(const char *root);
-	const char *name;
+static const struct cg_test cgroup_tests[] = {
+	CG_TEST(test_oom_reserve_write),
+	CG_TEST(test_oom_reserve_none),
+	CG_TEST(test_oom_reserve_handler),
+	CG_TEST(test_oom_reserve_non_handler),
+	CG_TEST(test_oom_reserve_ancestor),
+	CG_TEST(test_oom_reserve_root_only),
+	CG_TEST(test_oom_reserve_fallback),
 };
 
-#define T(x) { x, #x }
-static const struct reserve_test cgroup_tests[] = {
-	T(test_oom_reserve_write),
-	T(test_oom_reserve_none),
-	T(test_oom_reserve_handler),
-	T(test_oom_reserve_non_handler),
-	T(test_oom_reserve_ancestor),
-	T(test_oom_reserve_root_only),
-	T(test_oom_reserve_fallback),
+static const struct cg_test system_tests[] = {
+	CG_TEST(test_oom_reserve_system),
+	CG_TEST(test_oom_reserve_system_none),
 };
-
-static const struct reserve_test system_tests[] = {
-	T(test_oom_reserve_system),
-	T(test_oom_reserve_system_none),
-};
-
-#undef T
 
 int main(int argc, char **argv)
 {
-	const struct reserve_test *tests = cgroup_tests;
-	int i, n = ARRAY_SIZE(cgroup_tests), ret = EXIT_SUCCESS;
+	const struct cg_test *tests = cgroup_tests;
+	int n = ARRAY_SIZE(cgroup_tests), ret;
 	char root[PATH_MAX];
 
 	if (argc > 1 && !strcmp(argv[1], "--system")) {
@@ -1029,28 +986,12 @@ int main(int argc, char **argv)
 	}
 	ksft_print_header();
 	ksft_set_plan(n);
-	if (!cg_find_unified_root(root, sizeof(root), NULL) &&
-	    !cg_read_strstr(root, "cgroup.controllers", "memory"))
-		v2 = true;
-	else if (cg_find_controller_root(root, sizeof(root), "memory"))
+	if (cg_find_memcg_root(root, sizeof(root), &v2))
 		ksft_exit_skip("no memory controller mounted\n");
 	ksft_print_msg("cgroup %s: %s\n", v2 ? "v2" : "v1", root);
 	if (v2 && cg_write(root, "cgroup.subtree_control", "+memory"))
 		ksft_exit_skip("cannot enable the memory controller\n");
 
-	for (i = 0; i < n; i++) {
-		switch (tests[i].fn(root)) {
-		case KSFT_PASS:
-			ksft_test_result_pass("%s\n", tests[i].name);
-			break;
-		case KSFT_SKIP:
-			ksft_test_result_skip("%s\n", tests[i].name);
-			break;
-		default:
-			ret = EXIT_FAILURE;
-			ksft_test_result_fail("%s\n", tests[i].name);
-			break;
-		}
-	}
+	ret = cg_run_tests(tests, n, root);
 	return ret;
 }
