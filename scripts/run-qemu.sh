@@ -18,12 +18,7 @@ MODE=$2
 if [ "$1" = debug ]; then TIMEOUT=${TIMEOUT:-7200}; fi
 TIMEOUT=${TIMEOUT:-1800}
 case "$MODE" in
-*-*cpu) cpus=${MODE##*-}; cpus=${cpus%cpu}
-	# test_kmem's test_percpu_basic allows 64 pages per CPU for what is
-	# not percpu memory; KASAN takes that from 3-5 KiB to 9.5 KiB per
-	# memcg on any kernel, so the debug kernel gets twice the vCPUs.
-	if [ "$1" = debug ]; then cpus=$((cpus * 2)); fi
-	SMP=${SMP:-$cpus} ;;
+*-*cpu) cpus=${MODE##*-}; SMP=${SMP:-${cpus%cpu}} ;;
 *-*M) MEM=${MEM:-${MODE##*-}} ;;
 esac
 SMP=${SMP:-2}
