@@ -7,6 +7,8 @@
 mode=$1
 only=${2:-}
 slow=${3:-1}
+# Tests that wait for the kernel scale their waits by it.
+export MEMCG_TEST_SLOW=$slow
 
 case "$mode" in
 demo) exec /bin/sh /guest/demo.sh ;;
