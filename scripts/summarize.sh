@@ -105,8 +105,8 @@ if [ -f "$TOP/scripts/xfail.list" ]; then
 	}
 	/^FAIL / {
 		drop = 0
+		run = $2; sub(/\/.*/, "", run)
 		for (i = 1; i <= n; i++) {
-			run = $2; sub(/\/.*/, "", run)
 			if (run ~ ("^" runs[i] "$") && $2 == run "/" tests[i]) {
 				printf "SKIP %s (known failure here: %s)\n", $2, why[i]
 				drop = 1

@@ -267,7 +267,7 @@ static int test_memcg_stress_concurrent(const char *root)
 		if (!cg_create(churn_name)) {
 			pid_t pid = cg_fork_in(churn_name, charger_fn, NULL);
 
-			usleep(100000);
+			usleep(50000);
 			if (pid > 0) {
 				kill_pid(pid);
 				waitpid(pid, NULL, 0);
