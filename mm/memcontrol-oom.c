@@ -26,7 +26,9 @@
  *    above it;
  *  - if H is the root, may allocate below the min watermarks during a
  *    system OOM's grace period, by up to the root cgroup's reserve in
- *    total, and never from interrupt context.
+ *    total, and never from interrupt context;
+ *  - has the processes it kills in H or below during their OOM reaped at
+ *    once by the OOM reaper (mem_cgroup_oom_handler_kill()).
  *
  * Everything here runs only once a charge failed at a limit or the page
  * allocator is out of memory: the charge fast path and the allocator
@@ -63,6 +65,9 @@ struct memcg_oom_handler {
  */
 static DEFINE_SPINLOCK(memcg_oom_handlers_lock);
 
+/* Handlers registered on any cgroup, for mem_cgroup_oom_handler_kill(). */
+static unsigned int nr_oom_handlers_all;
+
 static unsigned int sysctl_oom_handler_grace_ms;
 static unsigned int oom_handler_grace_max_ms = 60000;
 
@@ -74,6 +79,9 @@ static unsigned int oom_handler_grace_max_ms = 60000;
  * that nobody ran into for this long is over.
  */
 #define OOM_HANDLER_QUIET	(HZ / 4)
+
+/* How long after an OOM the kills of its handlers are taken as such. */
+#define OOM_HANDLER_KILL_WINDOW	(10 * HZ)
 
 static unsigned long oom_handler_grace(void)
 {
@@ -131,6 +139,7 @@ struct memcg_oom_handler *memcg_oom_handler_add(struct mem_cgroup *memcg,
 		h->events = 1;
 	list_add_tail(&h->list, &memcg->oom_handlers);
 	WRITE_ONCE(memcg->nr_oom_handlers, memcg->nr_oom_handlers + 1);
+	WRITE_ONCE(nr_oom_handlers_all, nr_oom_handlers_all + 1);
 	spin_unlock(&memcg_oom_handlers_lock);
 	return h;
 }
@@ -148,6 +157,7 @@ void memcg_oom_handler_del(struct memcg_oom_handler *h)
 	spin_lock(&memcg_oom_handlers_lock);
 	list_del(&h->list);
 	WRITE_ONCE(memcg->nr_oom_handlers, memcg->nr_oom_handlers - 1);
+	WRITE_ONCE(nr_oom_handlers_all, nr_oom_handlers_all - 1);
 	spin_unlock(&memcg_oom_handlers_lock);
 
 	put_pid(h->tgid);
@@ -229,6 +239,61 @@ static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool v1)
 		if (v1)
 			memcg1_oom_notify(iter, true);
 	}
+}
+
+/* Kills */
+
+/*
+ * Is @memcg under OOM as far as the kills of its handlers go: on v1 while
+ * memory.oom_control says under_oom, and for OOM_HANDLER_KILL_WINDOW after
+ * it last reported an OOM (for the root, a system OOM its handlers were
+ * told of)?
+ */
+static bool memcg_oom_handler_kill_window(struct mem_cgroup *memcg)
+{
+	unsigned long last = READ_ONCE(memcg->oom_time);
+	unsigned long now = jiffies;
+
+	if (memcg1_under_oom(memcg))
+		return true;
+	return last && !time_before(now, last) &&
+	       time_before(now, last + OOM_HANDLER_KILL_WINDOW);
+}
+
+/**
+ * mem_cgroup_oom_handler_kill - is current's SIGKILL to @tsk an OOM kill?
+ * @tsk: the task current sent SIGKILL
+ *
+ * True if current is a handler of the memory cgroup of @tsk or of an
+ * ancestor H, and a cgroup from that of @tsk up to H is under OOM
+ * (memcg_oom_handler_kill_window()): the OOM reaper may then free the
+ * memory of @tsk at once. Costs one load while no handler is registered.
+ * Task context; the caller may hold spinlocks and RCU.
+ *
+ * Return: true for a handler's kill during an OOM it handles.
+ */
+bool mem_cgroup_oom_handler_kill(struct task_struct *tsk)
+{
+	struct mem_cgroup *memcg;
+	bool oom = false, ret = false;
+
+	if (!READ_ONCE(nr_oom_handlers_all) || mem_cgroup_disabled() ||
+	    (current->flags & PF_KTHREAD))
+		return false;
+
+	rcu_read_lock();
+	for (memcg = mem_cgroup_from_task(tsk); memcg;
+	     memcg = parent_mem_cgroup(memcg)) {
+		if (!oom)
+			oom = memcg_oom_handler_kill_window(memcg);
+		if (oom && READ_ONCE(memcg->nr_oom_handlers) &&
+		    memcg_oom_handler_current(memcg, true)) {
+			ret = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ret;
 }
 
 /* The reserve */
@@ -370,8 +435,12 @@ bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start)
 		return false;
 	if (!grace) {
 		/* memcg1_oom_prepare() tells the v1 ones right after. */
-		if (start)
+		if (start) {
+			/* mem_cgroup_oom() marks the other cgroups. */
+			if (root)
+				WRITE_ONCE(memcg->oom_time, now ?: 1);
 			memcg_oom_handlers_notify(memcg, root);
+		}
 		return false;
 	}
 	if (!start && !memcg_oom_handlers_busy(memcg))
@@ -388,7 +457,7 @@ bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start)
 		memcg->oom_handler_deadline = deadline;
 		new_oom = true;
 	}
-	/* Kills from now on are the handlers': the OOM reaper takes them. */
+	/* The OOM goes on: see mem_cgroup_oom_handler_kill() too. */
 	WRITE_ONCE(memcg->oom_time, now ?: 1);
 	spin_unlock(&memcg_oom_handlers_lock);
 

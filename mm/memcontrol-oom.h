@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Memory reserves for userspace OOM handlers: what mm/memcontrol.c and
- * mm/memcontrol-v1.c call in mm/memcontrol-oom.c.
+ * Userspace OOM handlers: what mm/memcontrol.c, mm/memcontrol-v1.c and
+ * mm/oom_kill.c call in mm/memcontrol-oom.c.
  */
 #ifndef __MM_MEMCONTROL_OOM_H
 #define __MM_MEMCONTROL_OOM_H
@@ -14,6 +14,15 @@ struct memcg_oom_handler;
 struct memcg_oom_handler *memcg_oom_handler_add(struct mem_cgroup *memcg,
 						struct kernfs_open_file *of);
 void memcg_oom_handler_del(struct memcg_oom_handler *h);
+
+#ifdef CONFIG_MEMCG
+bool mem_cgroup_oom_handler_kill(struct task_struct *tsk);
+#else
+static inline bool mem_cgroup_oom_handler_kill(struct task_struct *tsk)
+{
+	return false;
+}
+#endif
 
 bool memcg_oom_reserve_charge(struct mem_cgroup *memcg,
 			      struct mem_cgroup *mem_over_limit,

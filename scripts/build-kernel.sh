@@ -51,10 +51,20 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fs
 	echo "$fsum" >"$OBJ/fragment.sum"
 fi
 
-echo "building $1 bzImage (log: $LOGS/build-$1.log)"
-if ! eval "$KMAKE bzImage headers" >"$LOGS/build-$1.log" 2>&1; then
+echo "building $1 bzImage and modules (log: $LOGS/build-$1.log)"
+if ! eval "$KMAKE bzImage headers modules" >"$LOGS/build-$1.log" 2>&1; then
 	grep -E 'error|Error' "$LOGS/build-$1.log" | head -n 20 >&2
 	die "kernel build failed, see $LOGS/build-$1.log"
 fi
 grep -E '^[^ ]*: warning:' "$LOGS/build-$1.log" | sort -u | head -n 20 || true
-echo "$1: $(cat "$OBJ/include/config/kernel.release") $(stat -c %s "$OBJ/arch/x86/boot/bzImage") bytes"
+
+# The modules, where the guest looks for them (run-qemu.sh copies them in):
+# $OBJ/modules/lib/modules/RELEASE/kernel/PATH.ko, stripped.
+rel=$(cat "$OBJ/include/config/kernel.release")
+rm -rf "$OBJ/modules"
+(cd "$OBJ" && find . -name '*.ko' -not -path './modules/*') | while read -r ko; do
+	dest=$OBJ/modules/lib/modules/$rel/kernel/${ko#./}
+	mkdir -p "$(dirname "$dest")"
+	strip --strip-debug -o "$dest" "$OBJ/$ko"
+done
+echo "$1: $rel $(stat -c %s "$OBJ/arch/x86/boot/bzImage") bytes, $(find "$OBJ/modules" -name '*.ko' 2>/dev/null | wc -l) modules"

@@ -16,7 +16,7 @@ BASE_SRC=$BUILD/base/src
 PATCHED_SRC=$BUILD/patched/src
 
 # The directories of the overlay: files new in the kernel tree.
-OVERLAY_DIRS="Documentation mm include kernel tools"
+OVERLAY_DIRS="Documentation mm include kernel lib tools"
 
 # overlay_files: the overlay's files, relative to the repository, sorted.
 overlay_files() {

@@ -15,8 +15,12 @@ for f in $(overlay_files); do
 	stem=$(basename "$f"); stem=${stem%.*}
 	found=-
 	for p in $series; do
-		if awk -v stem="$stem" '
+		# A Makefile or Kbuild line counts in the file's own directory
+		# only: lib/test_x.c and a selftest test_x.c share a stem.
+		if awk -v stem="$stem" -v dir="$(dirname "$f")" '
 			/^\+\+\+ b\// { file = $2; next }
+			/^\+/ && file ~ /(Makefile|Kbuild)$/ &&
+				file != "b/" dir "/Makefile" && file != "b/" dir "/Kbuild" { next }
 			/^\+/ && (file ~ /(Makefile|Kbuild|Kconfig[^\/]*|index\.rst)$/ ||
 				  $0 ~ /^\+#include/) {
 				line = $0

@@ -39,9 +39,15 @@ KERNEL=$OBJ/arch/x86/boot/bzImage
 RUN=$BUILD/run/$1-$MODE
 rm -rf "$RUN"
 mkdir -p "$RUN"
-# A fresh disk every boot: 2 GiB sparse ext2 from the staging tree, and swap.
+# A fresh disk every boot: 2 GiB sparse ext2 from the staging tree with
+# this kernel's modules (build-kernel.sh), and swap.
+cp -al "$BUILD/img/root" "$RUN/root"
+if [ -d "$OBJ/modules/lib" ]; then
+	cp -a "$OBJ/modules/lib/." "$RUN/root/lib/"
+fi
 truncate -s 2G "$RUN/root.img"
-mke2fs -q -F -t ext2 -b 4096 -d "$BUILD/img/root" "$RUN/root.img"
+mke2fs -q -F -t ext2 -b 4096 -d "$RUN/root" "$RUN/root.img"
+rm -rf "$RUN/root"
 truncate -s 1G "$RUN/swap.img"
 mkswap "$RUN/swap.img" >/dev/null 2>&1
 

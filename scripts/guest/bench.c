@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -254,6 +255,35 @@ static pid_t spawn_filler(const char *cgroup, size_t size, bool stuck)
  * handler, kills the victim: how long until its memory is back? A stuck
  * victim is held in uninterruptible sleep by CONFIG_TEST_OOM_REAPER.
  */
+/*
+ * Register as an OOM handler of a v1 @cgroup: an eventfd on its
+ * memory.oom_control (v2: the script did it through memory.oom.handler).
+ * Only a handler's kills are reaped at once. Returns the eventfd, or -1.
+ */
+static int register_v1_handler(const char *cgroup)
+{
+	char path[512], buf[64];
+	int efd = eventfd(0, 0), cfd, fd, ok = 0;
+
+	snprintf(path, sizeof(path), "%s/memory.oom_control", cgroup);
+	cfd = open(path, O_RDONLY);
+	snprintf(path, sizeof(path), "%s/cgroup.event_control", cgroup);
+	fd = open(path, O_WRONLY);
+	if (efd >= 0 && cfd >= 0 && fd >= 0) {
+		snprintf(buf, sizeof(buf), "%d %d", efd, cfd);
+		ok = write(fd, buf, strlen(buf)) > 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (cfd >= 0)
+		close(cfd);
+	if (!ok && efd >= 0) {
+		close(efd);
+		efd = -1;
+	}
+	return efd;
+}
+
 static int reap(const char *setting, const char *cgroup)
 {
 	const char *usage_file = access("/sys/fs/cgroup/cgroup.controllers",
@@ -269,6 +299,8 @@ static int reap(const char *setting, const char *cgroup)
 		       setting);
 		return 0;
 	}
+	if (strcmp(usage_file, "memory.current"))
+		register_v1_handler(cgroup);	/* for the process's life */
 	victim = spawn_filler(cgroup, 40UL << 20, stuck);
 	usleep(500000);
 	while (read_long(cgroup, usage_file) < (38L << 20))

@@ -52,7 +52,9 @@ rmdir $cg/bench
 
 # 2. A handler's kill to the victim's memory back, normal and stuck victim,
 # in a 64M cgroup whose OOM killer waits: v1 oom_kill_disable, v2 a grace
-# period for the bench as its handler.
+# period for the bench as its handler. The patched kernel's test module
+# holds the stuck victim.
+insmod /lib/modules/$(uname -r)/kernel/lib/test_oom_reaper.ko 2>/dev/null
 oom_group() {
 	mkdir $cg/oom
 	echo 64M >$cg/oom/$limit
