@@ -109,9 +109,9 @@ qemu=$(qemu-system-x86_64 --version | head -n 1)
 	oom_rows | awk '{ v = $4; for (i = 5; i <= NF; i++) v = v " " $i
 		printf "| %s | %s | %s | %s |\n", $1, $2, $3, v }'
 	echo
-	echo "- reap: a handler kills a victim of its cgroup during an OOM; time until"
-	echo "  30 of the victim's 40 MiB are back. A stuck victim is held in"
-	echo "  uninterruptible sleep (CONFIG_TEST_OOM_REAPER, patched only). Target for"
+	echo "- reap: a registered handler kills a victim of its cgroup during an OOM;"
+	echo "  time until 30 of the victim's 40 MiB are back. A stuck victim is held in"
+	echo "  uninterruptible sleep (test_oom_reaper.ko, patched only). Target for"
 	echo "  a stuck victim: under 100 ms."
 	echo "- handler-report/kill/freed: the demo's 64M job cgroup; the reference"
 	echo "  handler needs 2M to act; from the OOM event to its 2M report, to its"

@@ -52,7 +52,7 @@ for p in $(grep -v '^\s*\(#\|$\)' "$TOP/series" | awk '{print $1}'); do
 	done
 	patch -d "$SRC" -p1 -F0 -s <"$TOP/patches/$p" || die "patch $n ($p) does not apply"
 	eval "$KMAKE olddefconfig" >/dev/null
-	if ! eval "$KMAKE bzImage" >"$LOGS/series-$n.log" 2>&1; then
+	if ! eval "$KMAKE bzImage modules" >"$LOGS/series-$n.log" 2>&1; then
 		grep -E 'error' "$LOGS/series-$n.log" | head -n 10 >&2
 		die "patch $n ($p) breaks the build, see $LOGS/series-$n.log"
 	fi

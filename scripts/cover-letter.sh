@@ -29,9 +29,12 @@ This series brings back and finishes three memory cgroup mechanisms on
    for handlers, and it waits the way v1's oom_kill_disable does, never
    in the charge path.
 
-3. The OOM reaper for the victims userspace handlers kill: a SIGKILL to a
-   task of a cgroup under OOM queues it to the oom_reaper at once, and
-   /proc/vmstat and memory.events say what the reaper did.
+3. The OOM reaper for the victims userspace handlers kill: a SIGKILL that
+   a registered handler sends during an OOM it handles (kill(2) or
+   cgroup.kill) is reaped at once, every other kill as before; the pages
+   of the victim's robust futex lists are kept, so robust mutexes are
+   still handed on; /proc/vmstat and memory.events say what the reaper
+   did.
 
 Why now, and why these answers. The kmem limit was deprecated in 5.4
 (0158115f702b) because slab could not be reclaimed at the limit,
