@@ -9,7 +9,10 @@
 #include <linux/cgroup.h>
 #include <linux/memcontrol.h>
 
+struct cftype;
+struct kernfs_open_file;
 struct memcg_oom_handler;
+struct seq_file;
 
 struct memcg_oom_handler *memcg_oom_handler_add(struct mem_cgroup *memcg,
 						struct kernfs_open_file *of);
