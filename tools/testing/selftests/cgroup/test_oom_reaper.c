@@ -702,6 +702,25 @@ static int robust_handoff(pid_t victim)
 }
 
 /*
+ * Kill a held victim as its handler: its memory must be freed while it is
+ * still stuck. Returns the time from the kill to the memory freed in ms,
+ * or -1.
+ */
+static long handler_kill_reaped(pid_t victim)
+{
+	long ms;
+
+	kill(victim, SIGKILL);
+	ms = wait_reaped(victim, 10000);
+	ksft_print_msg("handler kill to memory freed: %ld ms (victim state %c)\n",
+		       ms, proc_state(victim));
+	if (ms >= 0 && is_stuck(victim))
+		return ms;
+	ksft_print_msg("not reaped while the victim was stuck\n");
+	return -1;
+}
+
+/*
  * The kernel OOM killer picks the biggest task, a victim held in
  * uninterruptible sleep: the OOM reaper frees its memory although it
  * cannot exit, the other task proceeds, and the reap is counted in
@@ -752,7 +771,6 @@ static int test_oom_reaper_handler_kill(const char *root)
 	int ret = KSFT_FAIL, handler = -1;
 	pid_t victim, hog;
 	char *cgroup;
-	long ms;
 
 	cgroup = create_oom_group(root, "oom_reaper_handler", LIMIT, true);
 	if (!cgroup || shared_init())
@@ -767,14 +785,8 @@ static int test_oom_reaper_handler_kill(const char *root)
 	if (handler < 0)
 		goto out;
 
-	kill(victim, SIGKILL);
-	ms = wait_reaped(victim, 10000);
-	ksft_print_msg("handler kill to memory freed: %ld ms (victim state %c)\n",
-		       ms, proc_state(victim));
-	if (ms < 0 || !is_stuck(victim)) {
-		ksft_print_msg("not reaped while the victim was stuck\n");
+	if (handler_kill_reaped(victim) < 0)
 		goto out;
-	}
 	if (!v2 && cg_wait_exit(hog, 60)) {
 		ksft_print_msg("the blocked task did not complete\n");
 		goto out;
@@ -809,22 +821,17 @@ static int test_oom_reaper_robust_handler(const char *root)
 		goto out;
 
 	before = proc_rss_anon_kb(victim);
-	kill(victim, SIGKILL);
-	ms = wait_reaped(victim, 10000);
-	ksft_print_msg("handler kill to memory freed: %ld ms (victim state %c)\n",
-		       ms, proc_state(victim));
+	ms = handler_kill_reaped(victim);
+	/* The waiter, forked next, must not share the registration. */
+	close(handler);
+	handler = -1;
+	if (ms < 0)
+		goto out;
 	/* What was kept for the robust lists, what was freed. */
 	usleep(100000);
 	ksft_print_msg("RssAnon %ld KiB before the kill, %ld KiB kept; oom_reap_pages +%ld\n",
 		       before, proc_rss_anon_kb(victim),
 		       read_vmstat("oom_reap_pages") - pages);
-	/* The waiter, forked next, must not share the registration. */
-	close(handler);
-	handler = -1;
-	if (ms < 0 || !is_stuck(victim)) {
-		ksft_print_msg("not reaped while the victim was stuck\n");
-		goto out;
-	}
 	if (robust_handoff(victim))
 		goto out;
 	ret = KSFT_PASS;
