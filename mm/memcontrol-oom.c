@@ -246,8 +246,7 @@ static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool v1)
 /*
  * Is @memcg under OOM as far as the kills of its handlers go: on v1 while
  * memory.oom_control says under_oom, and for OOM_HANDLER_KILL_WINDOW after
- * it last reported an OOM (for the root, a system OOM its handlers were
- * told of)?
+ * it last reported an OOM (for the root, a system OOM)?
  */
 static bool memcg_oom_handler_kill_window(struct mem_cgroup *memcg)
 {
@@ -277,8 +276,7 @@ bool mem_cgroup_oom_handler_kill(struct task_struct *tsk)
 	struct mem_cgroup *memcg;
 	bool oom = false, ret = false;
 
-	if (!READ_ONCE(nr_oom_handlers_all) || mem_cgroup_disabled() ||
-	    (current->flags & PF_KTHREAD))
+	if (!READ_ONCE(nr_oom_handlers_all) || mem_cgroup_disabled())
 		return false;
 
 	rcu_read_lock();
@@ -435,12 +433,8 @@ bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start)
 		return false;
 	if (!grace) {
 		/* memcg1_oom_prepare() tells the v1 ones right after. */
-		if (start) {
-			/* mem_cgroup_oom() marks the other cgroups. */
-			if (root)
-				WRITE_ONCE(memcg->oom_time, now ?: 1);
+		if (start)
 			memcg_oom_handlers_notify(memcg, root);
-		}
 		return false;
 	}
 	if (!start && !memcg_oom_handlers_busy(memcg))
@@ -517,9 +511,14 @@ bool mem_cgroup_oom_handlers_synchronize(void)
  */
 bool mem_cgroup_system_oom(void)
 {
+	bool wait;
+
 	if (mem_cgroup_disabled() || !root_mem_cgroup)
 		return false;
-	return memcg_oom_handlers_grace(root_mem_cgroup, true);
+	wait = memcg_oom_handlers_grace(root_mem_cgroup, true);
+	/* As mem_cgroup_oom() marks a memory cgroup's OOM. */
+	WRITE_ONCE(root_mem_cgroup->oom_time, jiffies ?: 1);
+	return wait;
 }
 
 /**
@@ -533,8 +532,9 @@ bool mem_cgroup_oom_handler_reserve(void)
 {
 	unsigned long last;
 
+	/* No grace period, no system OOM handling to reserve memory for. */
 	if (mem_cgroup_disabled() || !root_mem_cgroup || !in_task() ||
-	    !READ_ONCE(root_mem_cgroup->oom_reserve) ||
+	    !oom_handler_grace() || !READ_ONCE(root_mem_cgroup->oom_reserve) ||
 	    !READ_ONCE(root_mem_cgroup->nr_oom_handlers))
 		return false;
 	last = READ_ONCE(root_mem_cgroup->oom_time);
