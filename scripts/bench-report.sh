@@ -72,6 +72,34 @@ oom_rows() {
 	}' "$RAW"/*.log | sort
 }
 
+# Counts and latencies (RESULT pcw-* and lat-*): per mode, name and
+# setting, the median over the rounds of each kernel, and patched - base.
+medians() {
+	awk -v pat="$1" '
+		function median(a, n,   i, j, t) {
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+					t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+				}
+			return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		}
+		$2 ~ pat { k = $1 " " $2 " " $3; keys[k] = 1; unit[k] = $7
+			n[k, $4]++; v[k, $4, n[k, $4]] = $6 }
+		END {
+			for (k in keys) {
+				for (var = 0; var < 2; var++) {
+					name = var ? "patched" : "base"
+					split("", a)
+					for (i = 1; i <= n[k, name]; i++)
+						a[i] = v[k, name, i]
+					m[var] = n[k, name] ? median(a, n[k, name]) : "-"
+				}
+				d = m[0] != "-" && m[1] != "-" ? sprintf("%+.3f", m[1] - m[0]) : "-"
+				print k, m[0], m[1], d, unit[k]
+			}
+		}' "$OUT/results.txt" | sort -k1,1r -k2,2 -k3,3V
+}
+
 config_hash=$(sha256sum "$BUILD/patched/obj/.config" 2>/dev/null | cut -c1-12)
 qemu=$(qemu-system-x86_64 --version | head -n 1)
 {
@@ -101,6 +129,35 @@ qemu=$(qemu-system-x86_64 --version | head -n 1)
 	echo "Settings: root = the root cgroup; memcg = a memory cgroup, memory limit 1G,"
 	echo "no kmem limit; kmem = the same with a kmem limit of 512M, never reached"
 	echo "(the base has no kmem limit on v2 and ignores it on v1)."
+	echo
+	echo "## Shared-counter writes"
+	echo
+	echo "page_counter charge and uncharge calls (all counters) per operation,"
+	echo "counted with kprobes on page_counter_try_charge, page_counter_charge and"
+	echo "page_counter_uncharge, in a cgroup at depth 1, 3 or 6, without and with"
+	echo "(-kmem) a 512M kmem limit on it, never reached; median of the rounds."
+	echo "A call writes one shared cache line per level it walks: the memory"
+	echo "counter d + 1 (the root's included), the kmem counter d (patched; the"
+	echo "root's kmem counter is not charged)."
+	echo
+	echo "| mode | workload | depth | base | patched | patched - base |"
+	echo "|---|---|---|---:|---:|---:|"
+	medians '^pcw-' | awk '{ sub(/^pcw-/, "", $2)
+		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+	echo
+	echo "## Latency next to a cgroup at its kmem limit"
+	echo
+	echo "A task in the root cgroup creates and unlinks a file in a tmpfs"
+	echo "directory for 3 s (guest instruction time) while 4 tasks of another"
+	echo "cgroup create files there until that fails (hammer-kmem4M: at a 4M kmem"
+	echo "limit; hammer-nolimit: at 5000 files each), unlink half and go on; idle:"
+	echo "alone; forkbomb: next to the fork bomb below. The base has no kmem limit:"
+	echo "its kmem4M row runs without one."
+	echo
+	echo "| mode | percentile | setting | base | patched | patched - base |"
+	echo "|---|---|---|---:|---:|---:|"
+	medians '^lat-' | awk '{ sub(/^lat-/, "", $2)
+		printf "| %s | %s | %s | %s us | %s us | %s |\n", $1, $2, $3, $4, $5, $6 }'
 	echo
 	echo "## OOM resolution"
 	echo
@@ -132,6 +189,9 @@ awk '{ printf "%-4s %-7s %-7s %12s %12s %8.3f %8.3f-%-8.3f %s %s\n", $1, $2, $3,
 echo
 oom_rows | awk '{ v = $4; for (i = 5; i <= NF; i++) v = v " " $i
 	printf "%-20s %-12s %-18s %s\n", $1, $2, $3, v }'
+echo
+printf '%-4s %-12s %-16s %12s %12s %10s\n' mode count setting base patched diff
+medians '^(pcw|lat)-' | awk '{ printf "%-4s %-12s %-16s %12s %12s %10s %s\n", $1, $2, $3, $4, $5, $6, $7 }'
 echo "(ratios: patched/base; guest time counts instructions: 1 ns each)"
 
 # The plot: usage over time in the handler scenario, with and without a

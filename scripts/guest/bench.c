@@ -15,6 +15,13 @@
  *	bench probe SECONDS           a probe's loop rate, for the fork bomb
  *	bench sample CGROUP LABEL SECONDS
  *	                              CGROUP's usage every 5 ms, as TIMELINE
+ *	bench count SETTING           page_counter calls per fork, mkdir and
+ *	                              faulted page, from the hit counts of
+ *	                              the kprobes pc_* (bench.sh sets them)
+ *	bench hammer DIR              create files in DIR until that fails,
+ *	                              unlink half, again, for ever
+ *	bench latency SETTING DIR SECONDS
+ *	                              create + unlink in DIR: p50, p99, max
  *
  * Environment: SAMPLES (default 5), SECONDS (default 1), SCRATCH (a tmpfs
  * directory for the file workloads).
@@ -141,12 +148,26 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void pin_to_first_cpu(void)
+{
+	cpu_set_t set;
+	int i;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (i = 0; i < CPU_SETSIZE && !CPU_ISSET(i, &set); i++)
+		;
+	CPU_ZERO(&set);
+	CPU_SET(i, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("sched_setaffinity");
+}
+
 static int micro(const char *setting)
 {
 	int samples = getenv("SAMPLES") ? atoi(getenv("SAMPLES")) : 5;
 	double secs = getenv("SECONDS") ? atof(getenv("SECONDS")) : 1;
 	double rates[64];
-	cpu_set_t set;
 	unsigned int w;
 	int i;
 
@@ -157,14 +178,7 @@ static int micro(const char *setting)
 	 * two ends run on two vCPUs times how TCG interleaves them, not the
 	 * kernel (fork rates then vary by 2-3% from boot to boot).
 	 */
-	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-		for (i = 0; i < CPU_SETSIZE && !CPU_ISSET(i, &set); i++)
-			;
-		CPU_ZERO(&set);
-		CPU_SET(i, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			perror("sched_setaffinity");
-	}
+	pin_to_first_cpu();
 	if (samples < 1 || samples > 64)
 		samples = 5;
 	for (w = 0; w < sizeof(workloads) / sizeof(workloads[0]); w++) {
@@ -183,6 +197,129 @@ static int micro(const char *setting)
 		       rates[samples / 2], workloads[w].unit);
 		fflush(stdout);
 	}
+	return 0;
+}
+
+/* Shared-counter writes: page_counter calls, counted by kprobes */
+
+#define KPROBE_PROFILE	"/sys/kernel/tracing/kprobe_profile"
+
+/* The hits of the kprobes named pc_*, summed; -1 without them. */
+static long pc_calls(void)
+{
+	char name[128];
+	long hits, missed, total = -1;
+	FILE *f = fopen(KPROBE_PROFILE, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%127s %ld %ld", name, &hits, &missed) == 3) {
+		if (strncmp(name, "pc_", 3))
+			continue;
+		total = (total < 0 ? 0 : total) + hits;
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * page_counter charge and uncharge calls (every counter: memory, memsw,
+ * swap, kmem) per operation, for fork, mkdir and anonymous faults, after
+ * a warm-up. Each call writes one cache line per level it walks.
+ */
+static int count(const char *setting)
+{
+	static const struct {
+		const char *name;
+		int ops;
+		long (*op)(void);
+	} w[] = { { "fork", 400, op_fork }, { "mkdir", 2000, op_mkdir },
+		  { "fault", 4, op_fault } };
+	long before, after, units;
+	unsigned int i;
+	int j;
+
+	snprintf(scratch, sizeof(scratch), "%s",
+		 getenv("SCRATCH") ? getenv("SCRATCH") : "/tmp");
+	pin_to_first_cpu();
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		for (j = 0; j < w[i].ops / 4; j++)
+			w[i].op();
+		units = 0;
+		before = pc_calls();
+		for (j = 0; j < w[i].ops; j++)
+			units += w[i].op();
+		after = pc_calls();
+		if (before < 0 || after < 0) {
+			printf("RESULT pcw-%s %s - n/a (no kprobes)\n", w[i].name,
+			       setting);
+			continue;
+		}
+		printf("RESULT pcw-%s %s %.3f calls/op\n", w[i].name, setting,
+		       (double)(after - before) / units);
+	}
+	return 0;
+}
+
+/* Contention at the kmem limit: a prober's create + unlink latency */
+
+static int hammer(const char *dir)
+{
+	const int max = 5000;
+	char path[512];
+	int n, i, fd;
+
+	for (;;) {
+		for (n = 0; n < max; n++) {
+			snprintf(path, sizeof(path), "%s/h%d-%d", dir, getpid(), n);
+			fd = open(path, O_CREAT | O_WRONLY, 0644);
+			if (fd < 0)
+				break;
+			close(fd);
+		}
+		for (i = 0; i < n; i += 2) {
+			snprintf(path, sizeof(path), "%s/h%d-%d", dir, getpid(), i);
+			unlink(path);
+		}
+		for (i = 1; i < n; i += 2) {
+			snprintf(path, sizeof(path), "%s/h%d-%d", dir, getpid(), i);
+			unlink(path);
+		}
+	}
+	return 0;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int latency(const char *setting, const char *dir, double secs)
+{
+	static long lat[1 << 20];
+	char path[512];
+	double t0 = now_s(), t1, t2;
+	long n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/probe-%d", dir, getpid());
+	do {
+		t1 = now_s();
+		fd = open(path, O_CREAT | O_WRONLY, 0644);
+		if (fd < 0)
+			die("latency: create");
+		close(fd);
+		if (unlink(path))
+			die("latency: unlink");
+		t2 = now_s();
+		lat[n++] = (t2 - t1) * 1e9;
+	} while (t2 - t0 < secs && n < (long)(sizeof(lat) / sizeof(lat[0])));
+	qsort(lat, n, sizeof(lat[0]), cmp_long);
+	printf("RESULT lat-p50 %s %.1f us\n", setting, lat[n / 2] / 1e3);
+	printf("RESULT lat-p99 %s %.1f us\n", setting, lat[n * 99 / 100] / 1e3);
+	printf("RESULT lat-max %s %.1f us\n", setting, lat[n - 1] / 1e3);
 	return 0;
 }
 
@@ -381,6 +518,12 @@ int main(int argc, char **argv)
 		return probe(atof(argv[2]));
 	if (argc == 5 && !strcmp(argv[1], "sample"))
 		return sample(argv[2], argv[3], atof(argv[4]));
-	fprintf(stderr, "usage: bench micro SETTING | reap SETTING CGROUP | probe SECONDS | sample CGROUP LABEL SECONDS\n");
+	if (argc == 3 && !strcmp(argv[1], "count"))
+		return count(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "hammer"))
+		return hammer(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "latency"))
+		return latency(argv[2], argv[3], atof(argv[4]));
+	fprintf(stderr, "usage: bench micro SETTING | reap SETTING CGROUP | probe SECONDS | sample CGROUP LABEL SECONDS | count SETTING | hammer DIR | latency SETTING DIR SECONDS\n");
 	return 2;
 }

@@ -36,8 +36,7 @@ else
 	limit=memory.limit_in_bytes kmem=memory.kmem.limit_in_bytes
 fi
 
-# 1. The workloads. The kmem limit comes last: on v2 the first
-# memory.kmem.max written starts the kmem counter for good.
+# 1. The workloads, without and with a kmem limit.
 $B micro root
 mkdir $cg/bench
 echo 1G >$cg/bench/$limit
@@ -50,7 +49,67 @@ fi
 run_in $cg/bench $B micro kmem
 rmdir $cg/bench
 
-# 2. A handler's kill to the victim's memory back, normal and stuck victim,
+# 2. Shared-counter writes: page_counter charge and uncharge calls per
+# operation (kprobe hit counts; every call writes a cache line per level
+# it walks), at depths 1, 3 and 6, without and with a kmem limit (512M on
+# the deepest cgroup, not reached). Counted after the timed workloads:
+# live kprobes cost instructions.
+T=/sys/kernel/tracing
+mount -t tracefs nodev $T 2>/dev/null
+if echo 'p:pc_try page_counter_try_charge' >$T/kprobe_events &&
+	echo 'p:pc_charge page_counter_charge' >>$T/kprobe_events &&
+	echo 'p:pc_uncharge page_counter_uncharge' >>$T/kprobe_events; then
+	echo 0 >$T/tracing_on
+	echo 1 >$T/events/kprobes/enable
+	for depth in 1 3 6; do
+		leaf=$cg
+		for i in $(seq 1 $depth); do
+			$v2 && echo +memory >$leaf/cgroup.subtree_control
+			leaf=$leaf/pc$i
+			mkdir $leaf
+		done
+		echo 1G >$cg/pc1/$limit
+		run_in $leaf $B count d$depth
+		echo 512M >$leaf/$kmem 2>/dev/null
+		run_in $leaf $B count d$depth-kmem
+		for i in $(seq $depth -1 1); do
+			rmdir $leaf
+			leaf=${leaf%/*}
+		done
+	done
+	echo 0 >$T/events/kprobes/enable
+	echo >$T/kprobe_events
+	echo 1 >$T/tracing_on
+else
+	say "no kprobe events: no page_counter counts"
+fi
+
+# 3. Contention at the kmem limit: 4 tasks of a cgroup create files in a
+# shared tmpfs directory until that fails, unlink half and go on; a task
+# outside times its own create + unlink there. Without a kmem limit they
+# stop at 5000 files each; with K = 4M, at the limit.
+mkdir $SCRATCH/shared
+for setting in nolimit kmem4M; do
+	mkdir $cg/hammer
+	echo 1G >$cg/hammer/$limit
+	[ $setting = kmem4M ] && { echo 4M >$cg/hammer/$kmem; } 2>/dev/null
+	for i in 1 2 3 4; do
+		run_in $cg/hammer $B hammer $SCRATCH/shared &
+	done
+	sleep 1
+	$B latency hammer-$setting $SCRATCH/shared 3
+	if $v2; then
+		echo 1 >$cg/hammer/cgroup.kill
+	else
+		xargs kill -9 <$cg/hammer/cgroup.procs
+	fi
+	wait
+	rm -f $SCRATCH/shared/*
+	rmdir $cg/hammer
+done
+$B latency idle $SCRATCH/shared 3
+
+# 4. A handler's kill to the victim's memory back, normal and stuck victim,
 # in a 64M cgroup whose OOM killer waits: v1 oom_kill_disable, v2 a grace
 # period for the bench as its handler. The patched kernel's test module
 # holds the stuck victim.
@@ -86,7 +145,7 @@ else
 		echo 0 >/proc/sys/vm/oom_handler_grace_ms
 fi
 
-# 3. OOM to the handler's first action, with and without a reserve: the
+# 5. OOM to the handler's first action, with and without a reserve: the
 # demo's job cgroup, the reference handler needing 2M to act.
 if $v2 && [ -e $cg/memory.oom.reserve ]; then
 	echo 3000 >/proc/sys/vm/oom_handler_grace_ms
@@ -134,7 +193,7 @@ else
 	result "handler-report reserve-8M - n/a (the scenario runs on cgroup v2)"
 fi
 
-# 4. A fork bomb in a group with K = 24M (where this kernel has a kmem
+# 6. A fork bomb in a group with K = 24M (where this kernel has a kmem
 # limit) and U = 512M: how fast it is contained, and a probe's loop rate
 # outside the group during it against idle.
 mkdir $cg/bomb
@@ -151,6 +210,7 @@ fi
 idle=$($B probe 2)
 run_in $cg/bomb sh -c 'b() { b | b & }; b' 2>/dev/null
 busy=$($B probe 3)
+$B latency forkbomb $SCRATCH/shared 3
 contained=
 i=0
 while [ $i -lt 50 ]; do

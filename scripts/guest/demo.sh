@@ -35,12 +35,14 @@ rm -rf /scratch/demo
 if [ -e $cg/demo/memory.kmem.max ]; then
 	echo +memory >$cg/demo/cgroup.subtree_control
 	mkdir $cg/demo/dentries
-	echo 8M >$cg/demo/dentries/memory.kmem.max
+	echo 4M >$cg/demo/dentries/memory.kmem.max
 	mkdir -p /scratch/bomb && mount -t tmpfs tmpfs /scratch/bomb
-	levels=$(sh -c "echo \$\$ >$cg/demo/dentries/cgroup.procs; cd /scratch/bomb
-		n=0; while mkdir x 2>/tmp/mkdir.err && cd x; do n=\$((n + 1)); done
+	# Flat, not "mkdir x; cd x": the shell's path would hit PATH_MAX
+	# first. tmpfs dentries and inodes cannot be reclaimed either way.
+	dirs=$(sh -c "echo \$\$ >$cg/demo/dentries/cgroup.procs; cd /scratch/bomb
+		n=0; while mkdir d\$n 2>/tmp/mkdir.err; do n=\$((n + 1)); done
 		echo \$n")
-	say "mkdir x; cd x on tmpfs under memory.kmem.max=8M: stopped at $levels levels" \
+	say "mkdir d0 d1 ... on tmpfs under memory.kmem.max=4M: stopped at $dirs directories" \
 		"($(cat /tmp/mkdir.err)), memory.kmem.peak=$(cat $cg/demo/dentries/memory.kmem.peak)," \
 		"events: $(tr '\n' ' ' <$cg/demo/dentries/memory.kmem.events)"
 	umount /scratch/bomb

@@ -283,6 +283,13 @@ static int fork_and_pause(const char *cgroup, void *arg)
 	return 0;
 }
 
+/* mkdir() "<prefix><i>" in the working directory. */
+static int mkdir_name(char *name, size_t len, const char *prefix, long i)
+{
+	snprintf(name, len, "%s%ld", prefix, i);
+	return mkdir(name, 0755);
+}
+
 static int make_dirs(const char *cgroup, void *arg)
 {
 	long i, n = (long)arg;
@@ -338,6 +345,93 @@ static int drop_dentries_and_inodes(void)
 {
 	sync();
 	return write_text("/proc/sys/vm/drop_caches", "2", 1) == 1 ? 0 : -1;
+}
+
+/* Make @arg more directories, "e0" on; 0 if one of them failed to. */
+static int more_dirs_fail(const char *cgroup, void *arg)
+{
+	long i, n = (long)arg;
+	char name[64];
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "e%ld", i);
+		if (mkdir(name, 0755))
+			return errno == ENOMEM || errno == ENOSPC ? 0 : 2;
+	}
+	return 1;
+}
+
+/*
+ * Kernel memory is counted from the creation of a cgroup, whether or not
+ * a kmem limit was ever written: directories made on tmpfs before any
+ * limit show in the kmem usage, on v2 as the "kernel" entry of
+ * memory.stat within the per-cpu charge batches. A limit written below
+ * that usage cannot be reached (tmpfs dentries are pinned): v2 sets it
+ * anyway and the cgroup gets no more kernel memory; v1 refuses it with
+ * EBUSY. This test runs first, before any test of the boot wrote a limit.
+ */
+static int test_kmem_limit_counted_from_creation(const char *root)
+{
+	long usage, kernel, target, slack, ndirs = 3000;
+	bool in_tmpfs = false;
+	int ret = KSFT_FAIL;
+	char *memcg;
+	int err;
+
+	memcg = create_memcg(root, "kmem_from_creation");
+	if (!memcg || tmpfs_enter())
+		goto out;
+	in_tmpfs = true;
+	if (cg_wait_exit(cg_fork_in(memcg, make_dirs, (void *)ndirs), 0))
+		goto cleanup;
+
+	usage = cg_read_long(memcg, k->usage);
+	kernel = k->v2 ? cg_read_key_long(memcg, "memory.stat", "kernel ") : 0;
+	/* Per-cpu batches, and as much again for lazy stat flushing. */
+	slack = 2 * sysconf(_SC_NPROCESSORS_CONF) * 64 * PAGE_SIZE;
+	ksft_print_msg("%ld directories, no limit: kmem usage %ld KiB\n",
+		       ndirs, usage / 1024);
+	if (k->v2)
+		ksft_print_msg("memory.stat kernel %ld KiB\n", kernel / 1024);
+	if (usage < ndirs * 256) {
+		ksft_print_msg("the kmem usage does not show the directories\n");
+		goto cleanup;
+	}
+	if (k->v2 && labs(usage - kernel) > slack) {
+		ksft_print_msg("kmem usage and memory.stat kernel differ by more than %ld KiB\n",
+			       slack / 1024);
+		goto cleanup;
+	}
+
+	target = usage / 2 & ~(PAGE_SIZE - 1);
+	err = cg_write_numeric(memcg, k->limit, target);
+	if (!k->v2) {
+		if (err != -EBUSY ||
+		    cg_read_long(memcg, k->limit) != 9223372036854771712L) {
+			ksft_print_msg("v1, a limit below pinned usage: %d\n", err);
+			goto cleanup;
+		}
+		ret = KSFT_PASS;
+		goto cleanup;
+	}
+	if (err || cg_read_long(memcg, k->limit) != target) {
+		ksft_print_msg("v2, a limit below the usage: %d, reads %ld\n",
+			       err, cg_read_long(memcg, k->limit));
+		goto cleanup;
+	}
+	err = cg_wait_exit(cg_fork_in(memcg, more_dirs_fail, (void *)1000L), 0);
+	ksft_print_msg("1000 more directories over the limit: %s\n",
+		       err ? "all made" : "refused");
+	if (err || cg_read_long(memcg, k->usage) > usage + slack)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	if (in_tmpfs)
+		tmpfs_leave(false);
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
 }
 
 /*
@@ -662,8 +756,8 @@ cleanup:
 /*
  * A limit below the usage reclaims first: cached dentries of removed
  * tasks give way and the limit is set. What reclaim cannot free, the
- * stacks of live tasks, makes the write fail with EBUSY, keeping the old
- * limit.
+ * stacks of live tasks, makes the write fail with EBUSY on v1, keeping
+ * the old limit; v2 sets the limit anyway, as it does memory.max.
  */
 static int test_kmem_limit_lower(const char *root)
 {
@@ -695,6 +789,15 @@ static int test_kmem_limit_lower(const char *root)
 	if (pid < 0 || cg_wait_for_proc_count(memcg, 21))
 		goto cleanup;
 	err = cg_write(memcg, k->limit, "4096");
+	if (k->v2) {
+		/* v2 sets it anyway, as memory.max; the usage stays above. */
+		if (err || cg_read_long(memcg, k->limit) != PAGE_SIZE) {
+			ksft_print_msg("v2, a limit below live stacks: %d\n", err);
+			goto cleanup;
+		}
+		ret = KSFT_PASS;
+		goto cleanup;
+	}
 	if (err != -EBUSY) {
 		ksft_print_msg("a limit below live stacks: %d, not -EBUSY\n", err);
 		goto cleanup;
@@ -837,7 +940,160 @@ out:
 	return ret;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Fill the kmem limit with directories, then try @arg more mkdir()s, all
+ * of which fail: shared->count is how long those took, in ms.
+ */
+static int fill_then_time_failures(const char *cgroup, void *arg)
+{
+	long i, n = (long)arg;
+	char name[64];
+	double t0;
+
+	for (i = 0; !mkdir_name(name, sizeof(name), "f", i); i++)
+		;
+	if (errno != ENOMEM && errno != ENOSPC)
+		return 1;
+	t0 = now_s();
+	for (i = 0; i < n; i++) {
+		if (!mkdir_name(name, sizeof(name), "g", i))
+			return 1;
+	}
+	shared->count = (now_s() - t0) * 1000;
+	return 0;
+}
+
+/*
+ * A cgroup parked at its kmem limit fails its allocations quickly: the
+ * charge path reclaims in proportion and never waits for an RCU grace
+ * period, which a task holding a directory's i_rwsem or mmap_lock would
+ * otherwise pay on every allocation. 500 failing mkdir()s at a filled
+ * 1M limit take less than 2 s (about 0.2 s on the 2-vCPU TCG guest;
+ * with a grace period per failure, several seconds).
+ */
+static int test_kmem_limit_fail_fast(const char *root)
+{
+	bool in_tmpfs = false;
+	int ret = KSFT_FAIL;
+	char *memcg;
+
+	memcg = create_memcg(root, "kmem_fail_fast");
+	if (!memcg || shared_init())
+		goto out;
+	if (cg_write(memcg, k->mem_limit, "256M") ||
+	    cg_write(memcg, k->limit, "1M") || tmpfs_enter())
+		goto cleanup;
+	in_tmpfs = true;
+	if (cg_wait_exit(cg_fork_in(memcg, fill_then_time_failures,
+				    (void *)500L), 0))
+		goto cleanup;
+	ksft_print_msg("500 mkdir() at the kmem limit failed in %ld ms\n",
+		       shared->count);
+	if (shared->count > 2000)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	if (in_tmpfs)
+		tmpfs_leave(false);
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
+#define ZSWAP_ENABLED	"/sys/module/zswap/parameters/enabled"
+
+/*
+ * Fault in @arg bytes of anonymous memory that compresses about 12 to 1
+ * (256 random bytes a page, zeros after: not a zero-filled page, which
+ * swap keeps no copy of), then make 200 directories.
+ */
+static int compressible_anon_then_dirs(const char *cgroup, void *arg)
+{
+	size_t size = (size_t)arg, off, i;
+	unsigned long seed = 1;
+	char *buf;
+
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		for (i = 0; i < 256; i++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			buf[off + i] = seed >> 56;
+		}
+	}
+	shared->count = cg_read_long(cgroup, "memory.zswap.current");
+	return make_dirs(cgroup, (void *)200L);
+}
+
+/*
+ * zswap's compressed copies of a cgroup's swapped-out pages are its user
+ * memory, stored by whoever reclaims: they count against memory.max and
+ * not against memory.kmem.max. A cgroup whose anon overflows into zswap
+ * keeps its kmem usage under its 2M kmem limit and can still make
+ * directories. v2 only: v1 does not charge zswap to cgroups at all.
+ */
+static int test_kmem_limit_zswap(const char *root)
+{
+	char enabled[8] = "";
+	long kmem, peak, stored;
+	int ret = KSFT_FAIL;
+	char *memcg = NULL;
+
+	if (!k->v2) {
+		ksft_print_msg("v1 does not charge zswap to cgroups\n");
+		return KSFT_SKIP;
+	}
+	if (read_text(ZSWAP_ENABLED, enabled, sizeof(enabled)) <= 0) {
+		ksft_print_msg("no zswap in this kernel\n");
+		return KSFT_SKIP;
+	}
+	if (write_text(ZSWAP_ENABLED, "Y", 1) != 1)
+		return KSFT_FAIL;
+	memcg = create_memcg(root, "kmem_zswap");
+	if (!memcg || shared_init())
+		goto out;
+	if (cg_write(memcg, k->mem_limit, "64M") ||
+	    cg_write(memcg, k->limit, "2M"))
+		goto cleanup;
+	if (cg_wait_exit(cg_fork_in(memcg, compressible_anon_then_dirs,
+				    (void *)(160L << 20)), 0)) {
+		ksft_print_msg("no directories after the anon went to zswap\n");
+		goto cleanup;
+	}
+	stored = shared->count;
+	kmem = cg_read_long(memcg, k->usage);
+	peak = cg_read_long(memcg, k->peak);
+	ksft_print_msg("zswap held %ld KiB; kmem usage %ld KiB, peak %ld KiB, limit 2048 KiB\n",
+		       stored / 1024, kmem / 1024, peak / 1024);
+	if (stored < MB(4)) {
+		ksft_print_msg("zswap stored too little to tell\n");
+		goto cleanup;
+	}
+	if (peak > MB(2) + KMEM_SLACK)
+		goto cleanup;
+	ret = KSFT_PASS;
+cleanup:
+	remove_dirs(200);
+	destroy_memcg(memcg);
+out:
+	write_text(ZSWAP_ENABLED, enabled, 1);
+	free(memcg);
+	return ret;
+}
+
 static const struct cg_test tests[] = {
+	CG_TEST(test_kmem_limit_counted_from_creation),
 	CG_TEST(test_kmem_limit_running_task),
 	CG_TEST(test_kmem_limit_write),
 	CG_TEST(test_kmem_limit_hit_first),
@@ -847,6 +1103,8 @@ static const struct cg_test tests[] = {
 	CG_TEST(test_kmem_limit_lower),
 	CG_TEST(test_kmem_limit_rmdir_charged),
 	CG_TEST(test_kmem_limit_user_fault),
+	CG_TEST(test_kmem_limit_zswap),
+	CG_TEST(test_kmem_limit_fail_fast),
 };
 
 int main(int argc, char **argv)
