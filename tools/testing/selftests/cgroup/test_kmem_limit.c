@@ -296,8 +296,7 @@ static int make_dirs(const char *cgroup, void *arg)
 	char name[64];
 
 	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "d%ld", i);
-		if (mkdir(name, 0755))
+		if (mkdir_name(name, sizeof(name), "d", i))
 			return 1;
 	}
 	return 0;
@@ -354,8 +353,7 @@ static int more_dirs_fail(const char *cgroup, void *arg)
 	char name[64];
 
 	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "e%ld", i);
-		if (mkdir(name, 0755))
+		if (mkdir_name(name, sizeof(name), "e", i))
 			return errno == ENOMEM || errno == ENOSPC ? 0 : 2;
 	}
 	return 1;
