@@ -2,7 +2,7 @@
 # make bench: boot the unpatched base and the patched kernel the same way,
 # side by side, ROUNDS times for each cgroup interface, run the guest's
 # bench (scripts/guest/bench.sh) in each boot, then write the report.
-#   Environment: ROUNDS (default 2), TIMEOUT (per boot, default 900).
+#   Environment: ROUNDS (default 2), TIMEOUT (per boot, default 2400).
 # Each boot measures every workload and setting as the median of 3
 # samples of 1 s (scripts/guest/bench.sh).
 set -eu
@@ -16,7 +16,7 @@ rm -f "$OUT"/raw/*.log
 # Guest time counts instructions (QEMU -icount): under TCG, wall-clock
 # rates vary by 10-30% from boot to boot with the host's load, instruction
 # counts by less than 1-2%.
-export TIMEOUT=${TIMEOUT:-900} ICOUNT=1
+export TIMEOUT=${TIMEOUT:-2400} ICOUNT=1
 echo "bench: $ROUNDS rounds x (v2, v1) x (base, patched), base and patched side by side"
 # With instruction counting each guest runs on one host thread and its
 # clock does not see the host's load, so the two kernels boot at the same

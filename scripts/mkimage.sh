@@ -32,7 +32,7 @@ for a in $("$BUSYBOX" --list | grep -vx busybox); do
 	ln -sf busybox "$R/bin/$a"
 done
 install -m 755 "$TOP"/scripts/guest/run.sh "$TOP"/scripts/guest/demo.sh \
-	"$TOP"/scripts/guest/bench.sh "$R/guest/"
+	"$TOP"/scripts/guest/bench.sh "$TOP"/scripts/guest/jobs.sh "$R/guest/"
 grep -v '^\s*\(#\|$\)' "$TOP/scripts/guest-tests.list" >"$R/guest/tests.list"
 cp -a "$BUILD/tests" "$R/tests"
 printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost\n' >"$R/etc/hosts"

@@ -4,6 +4,7 @@
 set -u
 cg=/sys/fs/cgroup
 say() { echo "demo: $*"; }
+. /guest/jobs.sh
 stat_of() { awk -v k="$2" '$1 == k { print $2 }' "$cg/$1/memory.stat"; }
 
 say "kernel $(uname -r), $(nproc) cpus, $(free -m | awk '/Mem:/ { print $2 }') MiB," \
@@ -78,23 +79,9 @@ rmdir $cg/demo && say "removed /demo"
 if [ -e $cg/memory.oom.reserve ]; then
 	echo 3000 >/proc/sys/vm/oom_handler_grace_ms
 	for reserve in 8M 0; do
-		mkdir $cg/jobs
-		echo 64M >$cg/jobs/memory.max
-		echo 0 >$cg/jobs/memory.swap.max
-		echo $reserve >$cg/jobs/memory.oom.reserve
-		echo +memory >$cg/jobs/cgroup.subtree_control
-		mkdir $cg/jobs/handler $cg/jobs/batch $cg/jobs/web
 		say "jobs: memory.max=64M, memory.oom.reserve=$reserve;" \
 			"the handler needs 2M to act"
-		sh -c "echo \$\$ >$cg/jobs/handler/cgroup.procs
-			exec /tests/mm/oom_handler -b 2097152 -n 1 -t 30 $cg/jobs" \
-			>/tmp/handler.log 2>&1 &
-		handler=$!
-		sleep 1
-		sh -c "echo \$\$ >$cg/jobs/batch/cgroup.procs
-			echo 500 >/proc/self/oom_score_adj; exec /tests/demo/hog 24" &
-		sleep 2
-		sh -c "echo \$\$ >$cg/jobs/web/cgroup.procs; exec /tests/demo/hog 48 20" &
+		jobs_start $cg/jobs $reserve
 		wait $handler
 		sed 's/^/demo:   /' /tmp/handler.log
 		for job in batch web; do

@@ -12,7 +12,7 @@ export MEMCG_TEST_SLOW=$slow
 
 case "$mode" in
 demo) exec /bin/sh /guest/demo.sh ;;
-*-bench) exec /bin/sh /guest/bench.sh "$mode" ;;
+*-bench) exec /bin/sh /guest/bench.sh "$mode" "$only" ;;
 esac
 
 grep -v '^\s*\(#\|$\)' /guest/tests.list | while read -r m name path limit args; do
