@@ -12,7 +12,8 @@
  *
  *  - is told when the limit of H or of a cgroup below H causes an OOM,
  *    and if H is the root cgroup, of every system OOM; only CAP_SYS_ADMIN
- *    may register on the root;
+ *    handles the root (v1: others who register there are plain
+ *    listeners, as they always were);
  *  - has vm.oom_handler_grace_ms (0 by default) to resolve the OOM before
  *    the kernel OOM killer acts. Meanwhile charges at the limit fail at
  *    once, and user faults wait for the handlers at the end of the fault,
@@ -21,9 +22,10 @@
  *  - may charge above the limit of H, or of a cgroup below H, by up to
  *    that cgroup's reserve (memory.oom_reserve_in_bytes on v1,
  *    memory.oom.reserve on v2); every level from the charged cgroup up to
- *    the root stays within its limit plus its own reserve, so the owner
- *    of a delegated subtree cannot use a reserve to escape a limit set
- *    above it;
+ *    H stays within its limit plus its own reserve, and every level above
+ *    H within its limit, so the handler of a delegated subtree can use
+ *    neither its own reserves nor those of the cgroups above it (their
+ *    handlers') to escape a limit set above it;
  *  - if H is the root, may allocate below the min watermarks during a
  *    system OOM's grace period, by up to the root cgroup's reserve in
  *    total, and never from interrupt context;
@@ -110,8 +112,12 @@ static bool memcg_oom_handlers_busy(struct mem_cgroup *memcg)
  * @memcg: the memory cgroup whose OOMs it handles
  * @of: the memory.oom.handler file it registered with, or NULL (v1)
  *
- * Only CAP_SYS_ADMIN may handle the root cgroup's, the system's, OOMs: on
- * v2 the opener of @of, on v1 the task registering.
+ * Only CAP_SYS_ADMIN may handle the root cgroup's, the system's, OOMs:
+ * the task registering, whose thread group becomes the handler, and on v2
+ * the opener of @of too. So an fd that a privileged task opened gives an
+ * unprivileged one it is passed to or that inherits it nothing, and a
+ * privileged task made to write "1" to an unprivileged opener's fd
+ * registers nobody.
  *
  * Return: the handler, or an ERR_PTR: -EPERM or -ENOMEM.
  */
@@ -121,8 +127,8 @@ struct memcg_oom_handler *memcg_oom_handler_add(struct mem_cgroup *memcg,
 	struct memcg_oom_handler *h;
 
 	if (mem_cgroup_is_root(memcg) &&
-	    !(of ? file_ns_capable(of->file, &init_user_ns, CAP_SYS_ADMIN) :
-		   capable(CAP_SYS_ADMIN)))
+	    (!capable(CAP_SYS_ADMIN) ||
+	     (of && !file_ns_capable(of->file, &init_user_ns, CAP_SYS_ADMIN))))
 		return ERR_PTR(-EPERM);
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
@@ -167,19 +173,23 @@ void memcg_oom_handler_del(struct memcg_oom_handler *h)
 
 /*
  * Does current handle the OOMs of @memcg, or (unless @exact) of one of its
- * ancestors?
+ * ancestors? Returns the cgroup it handles, the highest of them unless
+ * @exact, or NULL.
  */
-static bool memcg_oom_handler_current(struct mem_cgroup *memcg, bool exact)
+static struct mem_cgroup *memcg_oom_handled(struct mem_cgroup *memcg,
+					    bool exact)
 {
 	struct pid *tgid = task_tgid(current);
 	struct memcg_oom_handler *h;
-	bool ret = false;
+	struct mem_cgroup *ret = NULL;
 
 	spin_lock(&memcg_oom_handlers_lock);
-	for (; memcg && !ret; memcg = exact ? NULL : parent_mem_cgroup(memcg)) {
+	for (; memcg; memcg = exact ? NULL : parent_mem_cgroup(memcg)) {
+		if (!memcg->nr_oom_handlers)
+			continue;
 		list_for_each_entry(h, &memcg->oom_handlers, list) {
 			if (h->tgid == tgid) {
-				ret = true;
+				ret = memcg;
 				break;
 			}
 		}
@@ -214,9 +224,11 @@ static bool memcg_oom_has_handlers(struct mem_cgroup *memcg)
 
 /*
  * Tell the handlers an OOM of @memcg concerns: v2 handlers through their
- * memory.oom.handler, and with @v1 the v1 ones through their eventfds.
+ * memory.oom.handler, v1 handlers through their eventfds, those of @memcg
+ * itself only with @v1_self (memcg1_oom_prepare() tells them otherwise,
+ * with the plain listeners, which are never told here).
  */
-static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool v1)
+static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool v1_self)
 {
 	struct memcg_oom_handler *h;
 	struct mem_cgroup *iter;
@@ -236,8 +248,8 @@ static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool v1)
 		spin_unlock(&memcg_oom_handlers_lock);
 		if (told)
 			cgroup_file_notify(&iter->oom_handler_file);
-		if (v1)
-			memcg1_oom_notify(iter, true);
+		if (iter != memcg || v1_self)
+			memcg1_oom_notify_handlers(iter);
 	}
 }
 
@@ -285,7 +297,7 @@ bool mem_cgroup_oom_handler_kill(struct task_struct *tsk)
 		if (!oom)
 			oom = memcg_oom_handler_kill_window(memcg);
 		if (oom && READ_ONCE(memcg->nr_oom_handlers) &&
-		    memcg_oom_handler_current(memcg, true)) {
+		    memcg_oom_handled(memcg, true)) {
 			ret = true;
 			break;
 		}
@@ -297,15 +309,21 @@ bool mem_cgroup_oom_handler_kill(struct task_struct *tsk)
 /* The reserve */
 
 /*
- * Would @nr_pages more keep every level from @memcg up within its limit
- * plus its own reserve?
+ * Would @nr_pages more keep every level from @memcg up within its limit,
+ * plus its own reserve at the levels up to @handled, the cgroup whose OOMs
+ * the charging handler handles? The levels above @handled keep their
+ * limits as they are: their reserves are for their own handlers, which
+ * may be the administrator's where @handled is a delegated subtree.
  */
 static bool memcg_within_reserve(struct mem_cgroup *memcg,
+				 struct mem_cgroup *handled,
 				 unsigned int nr_pages)
 {
-	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
-		unsigned long reserve = READ_ONCE(memcg->oom_reserve);
+	unsigned long reserve;
+	bool above = false;
 
+	for (; memcg; memcg = parent_mem_cgroup(memcg)) {
+		reserve = above ? 0 : READ_ONCE(memcg->oom_reserve);
 		if (page_counter_read(&memcg->memory) + nr_pages >
 		    READ_ONCE(memcg->memory.max) + reserve)
 			return false;
@@ -313,6 +331,8 @@ static bool memcg_within_reserve(struct mem_cgroup *memcg,
 		    page_counter_read(&memcg->memsw) + nr_pages >
 		    READ_ONCE(memcg->memsw.max) + reserve)
 			return false;
+		if (memcg == handled)
+			above = true;
 	}
 	return true;
 }
@@ -328,9 +348,12 @@ static bool memcg_within_reserve(struct mem_cgroup *memcg,
  * once reclaim gave up. If current handles the OOMs of @mem_over_limit or
  * of an ancestor of it, and @mem_over_limit has a reserve, charges
  * @nr_pages as long as no level from @memcg up goes beyond its limit plus
- * its reserve. Before reclaim, only while @mem_over_limit is in an OOM
- * that its handlers were told of: reclaim has failed already, and a
- * handler at work should not reclaim for every page it needs.
+ * its reserve, where only the levels up to the highest cgroup current
+ * handles count their reserves: a handler of a delegated subtree never
+ * takes the reserve of a cgroup above it. Before reclaim, only while
+ * @mem_over_limit is in an OOM that its handlers were told of: reclaim has
+ * failed already, and a handler at work should not reclaim for every page
+ * it needs.
  *
  * Return: true if the pages were charged.
  */
@@ -339,13 +362,15 @@ bool memcg_oom_reserve_charge(struct mem_cgroup *memcg,
 			      unsigned int nr_pages, bool last_resort)
 {
 	bool memsw = do_memsw_account();
+	struct mem_cgroup *handled;
 
 	if (!READ_ONCE(mem_over_limit->oom_reserve))
 		return false;
 	if (!last_resort && !memcg1_under_oom(mem_over_limit) &&
 	    !memcg_oom_handlers_busy(mem_over_limit))
 		return false;
-	if (!memcg_oom_handler_current(mem_over_limit, false))
+	handled = memcg_oom_handled(mem_over_limit, false);
+	if (!handled)
 		return false;
 
 	/*
@@ -353,12 +378,12 @@ bool memcg_oom_reserve_charge(struct mem_cgroup *memcg,
 	 * the usage or the peak; check again after charging, for handlers
 	 * that charged at the same time.
 	 */
-	if (!memcg_within_reserve(memcg, nr_pages))
+	if (!memcg_within_reserve(memcg, handled, nr_pages))
 		return false;
 	page_counter_charge(&memcg->memory, nr_pages);
 	if (memsw)
 		page_counter_charge(&memcg->memsw, nr_pages);
-	if (!memcg_within_reserve(memcg, 0)) {
+	if (!memcg_within_reserve(memcg, handled, 0)) {
 		page_counter_uncharge(&memcg->memory, nr_pages);
 		if (memsw)
 			page_counter_uncharge(&memcg->memsw, nr_pages);
@@ -431,16 +456,21 @@ bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start)
 
 	if (!memcg_oom_has_handlers(memcg))
 		return false;
-	if (!grace) {
-		/* memcg1_oom_prepare() tells the v1 ones right after. */
+	/*
+	 * Nothing to wait for: without a grace period the OOM killer acts at
+	 * once; with v1's oom_kill_disable the cgroup waits for userspace
+	 * for as long as it takes. Tell the handlers of each OOM all the
+	 * same; memcg1_oom_prepare() tells @memcg's own v1 handlers right
+	 * after, but for the root (a system OOM).
+	 */
+	if (!grace || memcg1_oom_kill_disabled(memcg)) {
 		if (start)
 			memcg_oom_handlers_notify(memcg, root);
 		return false;
 	}
 	if (!start && !memcg_oom_handlers_busy(memcg))
 		return false;
-	if (fatal_signal_pending(current) || memcg1_oom_kill_disabled(memcg) ||
-	    memcg_oom_handler_current(memcg, root))
+	if (fatal_signal_pending(current) || memcg_oom_handled(memcg, root))
 		return false;
 
 	spin_lock(&memcg_oom_handlers_lock);
@@ -541,7 +571,7 @@ bool mem_cgroup_oom_handler_reserve(void)
 	if (!last || time_after(jiffies, last + SYSTEM_OOM_RESERVE_WINDOW) ||
 	    time_after(last, jiffies))
 		return false;
-	return memcg_oom_handler_current(root_mem_cgroup, true);
+	return memcg_oom_handled(root_mem_cgroup, true);
 }
 
 /**

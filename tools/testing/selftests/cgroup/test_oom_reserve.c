@@ -183,6 +183,7 @@ struct handler_args {
 	size_t size;		/* to allocate once woken */
 	bool kill_hog;		/* then kill shared->hog */
 	const char *also;	/* v2: another cgroup to register on, or NULL */
+	const char *on;		/* register there, not where it runs */
 };
 
 /*
@@ -198,7 +199,7 @@ static int handler_fn(const char *cgroup, void *arg)
 
 	if (write_text("/proc/self/oom_score_adj", "-1000", 5) != 5)
 		return 1;
-	fd = register_handler(cgroup);
+	fd = register_handler(a->on ?: cgroup);
 	if (fd >= 0 && a->also && register_handler(a->also) < 0)
 		fd = -errno;
 	if (fd < 0) {
@@ -573,6 +574,24 @@ out:
 }
 
 /*
+ * A parent with @plimit and @preserve (or no limit: NULL) and in it a
+ * "child" of LIMIT with @creserve, both made by create_oom_group(); the
+ * child, or NULL with *@parent set for destroy_group().
+ */
+static char *create_parent_child(const char *root, const char *name,
+				 const char *plimit, const char *preserve,
+				 const char *creserve, char **parent)
+{
+	*parent = plimit ? create_oom_group(root, name, plimit, preserve) :
+			   cg_name(root, name);
+	if (!*parent || (!plimit && cg_create(*parent)) || shared_init())
+		return NULL;
+	if (v2 && cg_write(*parent, "cgroup.subtree_control", "+memory"))
+		return NULL;
+	return create_oom_group(*parent, "child", LIMIT, creserve);
+}
+
+/*
  * Delegation: a child's reserve does not lift its parent's limit. The
  * parent allows 4M over the child's limit, the child's reserve 16M: the
  * handler gets the 4M, and the parent's usage never passes its limit.
@@ -580,16 +599,12 @@ out:
 static int test_oom_reserve_ancestor(const char *root)
 {
 	struct handler_args args = { .size = MB(12) };
-	char *parent, *child = NULL;
+	char *parent = NULL, *child;
 	int ret = KSFT_FAIL;
 	long got;
 
-	parent = create_oom_group(root, "oom_reserve_parent", "36M", "0");
-	if (!parent || shared_init())
-		goto out;
-	if (v2 && cg_write(parent, "cgroup.subtree_control", "+memory"))
-		goto out;
-	child = create_oom_group(parent, "child", LIMIT, "16M");
+	child = create_parent_child(root, "oom_reserve_parent", "36M", "0",
+				    "16M", &parent);
 	if (!child)
 		goto out;
 	args.also = v2 ? parent : NULL;
@@ -615,6 +630,88 @@ out:
 	return ret;
 }
 
+/*
+ * Delegation the other way: the reserve of a cgroup is for its own
+ * handlers. The parent allows 2M over the child's limit and has a 16M
+ * reserve, the child an 8M one: a handler of the child alone gets the
+ * 2M, never the parent's reserve, which is not its to take.
+ */
+static int test_oom_reserve_ancestor_reserve(const char *root)
+{
+	struct handler_args args = { .size = HANDLER_SIZE };
+	char *parent = NULL, *child;
+	int ret = KSFT_FAIL;
+	long peak;
+
+	child = create_parent_child(root, "oom_reserve_admin", "34M", "16M",
+				    RESERVE, &parent);
+	if (!child)
+		goto out;
+	if (start_handler_and_hog(child, child, &args) < 0)
+		goto out;
+	/* v1: stuck at the parent's limit, whose OOM killer is disabled. */
+	wait_for(&shared->allocated, HANDLER_SIZE, 5);
+	peak = peak_usage(parent);
+	ksft_print_msg("child's handler: %ld of %ld KiB; parent peak %ld KiB, limit %d KiB\n",
+		       READ_ONCE(shared->allocated) / 1024, HANDLER_SIZE / 1024L,
+		       peak / 1024, 34 << 10);
+	/*
+	 * The child's reserve took it to the parent's limit (36M with the
+	 * parent's reserve; racing charges get 1M); there, on v2, the
+	 * parent's OOM killer acted, the parent having no handler.
+	 */
+	if (oom_event(child, "oom_reserve ") < 1 || peak <= MB(33) ||
+	    peak > MB(35))
+		goto out;
+	if (v2 && oom_event(parent, "oom_kill ") < 1)
+		goto out;
+	ret = KSFT_PASS;
+out:
+	destroy_group(child);
+	destroy_group(parent);
+	return ret;
+}
+
+/*
+ * A handler of a parent is told of its child's OOM, at grace 0 and with
+ * a grace period: on v1 the child's OOM killer is disabled, so the OOM
+ * lasts (and v1 skipped the grace period's notification there); v2 told
+ * ancestors already. The handler runs in a cgroup of its own (v2 has no
+ * tasks in a cgroup with children), registered on the parent.
+ */
+static int ancestor_told(const char *root, const char *grace)
+{
+	struct handler_args args = { 0 };
+	char *parent = NULL, *child = NULL, *handlers;
+	int ret = KSFT_FAIL;
+
+	handlers = cg_name(root, "oom_reserve_handlers");
+	if (!handlers || cg_create(handlers))
+		goto out;
+	child = create_parent_child(root, "oom_reserve_told", NULL, NULL, "0",
+				    &parent);
+	if (!child || set_grace(grace))
+		goto out;
+	args.on = parent;
+	if (start_handler_and_hog(handlers, child, &args) < 0)
+		goto out;
+	ret = KSFT_PASS;
+out:
+	if (ret != KSFT_PASS)
+		ksft_print_msg("grace %s ms\n", grace);
+	destroy_group(child);
+	destroy_group(parent);
+	destroy_group(handlers);
+	return ret;
+}
+
+static int test_oom_reserve_ancestor_told(const char *root)
+{
+	if (ancestor_told(root, "0") != KSFT_PASS)
+		return KSFT_FAIL;
+	return ancestor_told(root, "60000");
+}
+
 /* As nobody: register on @cgroup; 0, or the errno. */
 static int register_as_nobody(const char *cgroup)
 {
@@ -635,29 +732,32 @@ static int register_as_nobody(const char *cgroup)
 /*
  * Only CAP_SYS_ADMIN may handle the root cgroup's (the system's) OOMs,
  * even where the file lets others write; a delegated cgroup's owner may
- * handle its own.
+ * handle its own. On v1, anybody may still listen on the root's
+ * memory.oom_control, as before handlers: nobody, even where it may
+ * write the file, registers there, as a plain listener.
  */
 static int test_oom_reserve_root_only(const char *root)
 {
+	const char *file = v2 ? "memory.oom.handler" : "memory.oom_control";
 	char path[PATH_MAX], *cgroup;
 	int ret = KSFT_FAIL, err;
 
 	cgroup = cg_name(root, "oom_reserve_delegated");
 	if (!cgroup || cg_create(cgroup))
 		goto out;
-	snprintf(path, sizeof(path), "%s/memory.oom.handler", v2 ? root : cgroup);
-	if (v2 && chmod(path, 0666))
+	/* Writable by nobody: on v1 that would make a handler elsewhere. */
+	snprintf(path, sizeof(path), "%s/%s", root, file);
+	if (chmod(path, 0666))
 		goto cleanup;
 	err = register_as_nobody(root);
-	if (v2)
-		chmod(path, 0644);
+	chmod(path, 0644);
 	ksft_print_msg("an unprivileged registration on the root: %s\n",
 		       strerror(err));
-	if (err != EPERM)
+	if (err != (v2 ? EPERM : 0))
 		goto cleanup;
 
-	snprintf(path, sizeof(path), "%s/memory.oom.handler", cgroup);
-	if (v2 && chown(path, NOBODY, NOBODY))
+	snprintf(path, sizeof(path), "%s/%s", cgroup, file);
+	if (chown(path, NOBODY, NOBODY))
 		goto cleanup;
 	err = register_as_nobody(cgroup);
 	if (err) {
@@ -671,6 +771,57 @@ cleanup:
 out:
 	free(cgroup);
 	return ret;
+}
+
+/*
+ * v2: the task that registers is checked, not only the opener. A root
+ * process opens the root's memory.oom.handler and forks; the child drops
+ * to nobody and writes "1" to the fd it inherited: EPERM. And the other
+ * way: root writing to a file nobody opened registers nobody (EPERM).
+ */
+static int test_oom_reserve_root_fd(const char *root)
+{
+	char path[PATH_MAX];
+	int fd, status, err;
+	pid_t pid;
+
+	if (!v2)
+		return KSFT_SKIP;
+	snprintf(path, sizeof(path), "%s/memory.oom.handler", root);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return KSFT_FAIL;
+	pid = fork();
+	if (pid == 0) {
+		if (setgid(NOBODY) || setuid(NOBODY))
+			_exit(255);
+		_exit(write(fd, "1", 1) == 1 ? 0 : errno);
+	}
+	close(fd);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return KSFT_FAIL;
+	err = WEXITSTATUS(status);
+	ksft_print_msg("nobody writing to root's inherited fd: %s\n",
+		       err ? strerror(err) : "registered");
+	if (err != EPERM)
+		return KSFT_FAIL;
+
+	/* Opened as nobody (effective ids), written as root. */
+	if (chmod(path, 0666))
+		return KSFT_FAIL;
+	fd = -1;
+	if (!setegid(NOBODY) && !seteuid(NOBODY))
+		fd = open(path, O_RDWR);
+	if (seteuid(0) || setegid(0))
+		ksft_exit_fail_msg("cannot get root back\n");
+	chmod(path, 0644);
+	if (fd < 0)
+		return KSFT_FAIL;
+	err = write(fd, "1", 1) == 1 ? 0 : errno;
+	close(fd);
+	ksft_print_msg("root writing to nobody's fd: %s\n",
+		       err ? strerror(err) : "registered");
+	return err == EPERM ? KSFT_PASS : KSFT_FAIL;
 }
 
 /*
@@ -965,7 +1116,10 @@ static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_handler),
 	CG_TEST(test_oom_reserve_non_handler),
 	CG_TEST(test_oom_reserve_ancestor),
+	CG_TEST(test_oom_reserve_ancestor_reserve),
+	CG_TEST(test_oom_reserve_ancestor_told),
 	CG_TEST(test_oom_reserve_root_only),
+	CG_TEST(test_oom_reserve_root_fd),
 	CG_TEST(test_oom_reserve_fallback),
 };
 
