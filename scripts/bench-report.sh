@@ -100,6 +100,15 @@ medians() {
 		}' "$OUT/results.txt" | sort -k1,1r -k2,2 -k3,3V
 }
 
+# medians_table PREFIX COLUMN2 COLUMN3 UNIT: the medians of the PREFIX-*
+# results as a markdown table, UNIT after the values of each kernel.
+medians_table() {
+	echo "| mode | $2 | $3 | base | patched | patched - base |"
+	echo "|---|---|---|---:|---:|---:|"
+	medians "^$1-" | awk -v p="^$1-" -v u="$4" '{ sub(p, "", $2)
+		printf "| %s | %s | %s | %s%s | %s%s | %s |\n", $1, $2, $3, $4, u, $5, u, $6 }'
+}
+
 config_hash=$(sha256sum "$BUILD/patched/obj/.config" 2>/dev/null | cut -c1-12)
 qemu=$(qemu-system-x86_64 --version | head -n 1)
 {
@@ -140,10 +149,7 @@ qemu=$(qemu-system-x86_64 --version | head -n 1)
 	echo "counter d + 1 (the root's included), the kmem counter d (patched; the"
 	echo "root's kmem counter is not charged)."
 	echo
-	echo "| mode | workload | depth | base | patched | patched - base |"
-	echo "|---|---|---|---:|---:|---:|"
-	medians '^pcw-' | awk '{ sub(/^pcw-/, "", $2)
-		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+	medians_table pcw workload depth ""
 	echo
 	echo "## Latency next to a cgroup at its kmem limit"
 	echo
@@ -154,10 +160,7 @@ qemu=$(qemu-system-x86_64 --version | head -n 1)
 	echo "alone; forkbomb: next to the fork bomb below. The base has no kmem limit:"
 	echo "its kmem4M row runs without one."
 	echo
-	echo "| mode | percentile | setting | base | patched | patched - base |"
-	echo "|---|---|---|---:|---:|---:|"
-	medians '^lat-' | awk '{ sub(/^lat-/, "", $2)
-		printf "| %s | %s | %s | %s us | %s us | %s |\n", $1, $2, $3, $4, $5, $6 }'
+	medians_table lat percentile setting " us"
 	echo
 	echo "## OOM resolution"
 	echo

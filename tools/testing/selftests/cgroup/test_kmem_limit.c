@@ -340,6 +340,37 @@ static int tmpfs_leave(bool strict)
 	return ret;
 }
 
+/*
+ * The setup of the tests that fill a tmpfs under a kmem limit: a cgroup
+ * with memory limit @mem and kmem limit @kmem, shared_init(), and the test
+ * in a fresh tmpfs. Returns the cgroup, or NULL with nothing left behind;
+ * undo with destroy_in_tmpfs().
+ */
+static char *create_in_tmpfs(const char *root, const char *name,
+			     const char *mem, const char *kmem)
+{
+	char *memcg = create_memcg(root, name);
+
+	if (!memcg)
+		return NULL;
+	if (shared_init() || cg_write(memcg, k->mem_limit, (char *)mem) ||
+	    cg_write(memcg, k->limit, (char *)kmem) || tmpfs_enter()) {
+		destroy_memcg(memcg);
+		free(memcg);
+		return NULL;
+	}
+	return memcg;
+}
+
+/* Undo create_in_tmpfs(): leave the tmpfs (if still in it), remove @memcg. */
+static void destroy_in_tmpfs(char *memcg, bool in_tmpfs)
+{
+	if (in_tmpfs)
+		tmpfs_leave(false);
+	destroy_memcg(memcg);
+	free(memcg);
+}
+
 static int drop_dentries_and_inodes(void)
 {
 	sync();
@@ -538,20 +569,12 @@ out:
  */
 static int test_kmem_limit_hit_first(const char *root)
 {
-	bool in_tmpfs = false;
 	int ret = KSFT_FAIL;
 	char *memcg;
 
-	memcg = create_memcg(root, "kmem_hit_first");
-	if (!memcg || shared_init())
-		goto out;
-
-	if (cg_write(memcg, k->mem_limit, "50M") ||
-	    cg_write(memcg, k->limit, "10M"))
-		goto cleanup;
-	if (tmpfs_enter())
-		goto cleanup;
-	in_tmpfs = true;
+	memcg = create_in_tmpfs(root, "kmem_hit_first", "50M", "10M");
+	if (!memcg)
+		return KSFT_FAIL;
 	if (cg_wait_exit(cg_fork_in(memcg, anon_then_dentries,
 				    (void *)(30L << 20)), 0))
 		goto cleanup;
@@ -563,11 +586,7 @@ static int test_kmem_limit_hit_first(const char *root)
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	if (in_tmpfs)
-		tmpfs_leave(false);
-	destroy_memcg(memcg);
-out:
-	free(memcg);
+	destroy_in_tmpfs(memcg, true);
 	return ret;
 }
 
@@ -670,18 +689,14 @@ cleanup:
  */
 static int test_kmem_limit_tmpfs_dentries(const char *root)
 {
-	bool in_tmpfs = false;
+	bool in_tmpfs = true;
 	int ret = KSFT_FAIL;
 	long left;
 	char *memcg;
 
-	memcg = create_memcg(root, "kmem_tmpfs_dentries");
-	if (!memcg || shared_init())
-		goto out;
-	if (cg_write(memcg, k->mem_limit, "256M") ||
-	    cg_write(memcg, k->limit, "8M") || tmpfs_enter())
-		goto cleanup;
-	in_tmpfs = true;
+	memcg = create_in_tmpfs(root, "kmem_tmpfs_dentries", "256M", "8M");
+	if (!memcg)
+		return KSFT_FAIL;
 	if (cg_wait_exit(cg_fork_in(memcg, mkdir_cd_until_enomem,
 				    (void *)1000000L), 0)) {
 		ksft_print_msg("stopped at level %ld: %s\n", shared->count,
@@ -706,11 +721,7 @@ static int test_kmem_limit_tmpfs_dentries(const char *root)
 	}
 	ret = KSFT_PASS;
 cleanup:
-	if (in_tmpfs)
-		tmpfs_leave(false);
-	destroy_memcg(memcg);
-out:
-	free(memcg);
+	destroy_in_tmpfs(memcg, in_tmpfs);
 	return ret;
 }
 
@@ -907,18 +918,13 @@ static int dentries_then_fault(const char *cgroup, void *arg)
  */
 static int test_kmem_limit_user_fault(const char *root)
 {
-	bool in_tmpfs = false;
 	int ret = KSFT_FAIL;
 	long peak;
 	char *memcg;
 
-	memcg = create_memcg(root, "kmem_user_fault");
-	if (!memcg || shared_init())
-		goto out;
-	if (cg_write(memcg, k->mem_limit, "256M") ||
-	    cg_write(memcg, k->limit, "4M") || tmpfs_enter())
-		goto cleanup;
-	in_tmpfs = true;
+	memcg = create_in_tmpfs(root, "kmem_user_fault", "256M", "4M");
+	if (!memcg)
+		return KSFT_FAIL;
 	if (cg_wait_exit(cg_fork_in(memcg, dentries_then_fault,
 				    (void *)(256L << 20)), 0)) {
 		ksft_print_msg("the task did not get its page tables\n");
@@ -930,11 +936,7 @@ static int test_kmem_limit_user_fault(const char *root)
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	if (in_tmpfs)
-		tmpfs_leave(false);
-	destroy_memcg(memcg);
-out:
-	free(memcg);
+	destroy_in_tmpfs(memcg, true);
 	return ret;
 }
 
@@ -979,17 +981,12 @@ static int fill_then_time_failures(const char *cgroup, void *arg)
  */
 static int test_kmem_limit_fail_fast(const char *root)
 {
-	bool in_tmpfs = false;
 	int ret = KSFT_FAIL;
 	char *memcg;
 
-	memcg = create_memcg(root, "kmem_fail_fast");
-	if (!memcg || shared_init())
-		goto out;
-	if (cg_write(memcg, k->mem_limit, "256M") ||
-	    cg_write(memcg, k->limit, "1M") || tmpfs_enter())
-		goto cleanup;
-	in_tmpfs = true;
+	memcg = create_in_tmpfs(root, "kmem_fail_fast", "256M", "1M");
+	if (!memcg)
+		return KSFT_FAIL;
 	if (cg_wait_exit(cg_fork_in(memcg, fill_then_time_failures,
 				    (void *)500L), 0))
 		goto cleanup;
@@ -999,11 +996,7 @@ static int test_kmem_limit_fail_fast(const char *root)
 		goto cleanup;
 	ret = KSFT_PASS;
 cleanup:
-	if (in_tmpfs)
-		tmpfs_leave(false);
-	destroy_memcg(memcg);
-out:
-	free(memcg);
+	destroy_in_tmpfs(memcg, true);
 	return ret;
 }
 
