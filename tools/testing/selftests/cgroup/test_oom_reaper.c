@@ -985,8 +985,8 @@ static int test_oom_reaper_no_oom(const char *root)
 		goto out;
 	kill(victim, SIGKILL);
 	sleep(2);
-	ksft_print_msg("victim RssAnon %ld KiB two seconds after the kill\n",
-		       proc_rss_anon_kb(victim));
+	ksft_print_msg("victim RssAnon %ld KiB, vmstat oom_reap +%ld two seconds after the kill\n",
+		       proc_rss_anon_kb(victim), read_vmstat("oom_reap") - reaps);
 	if (proc_rss_anon_kb(victim) < VICTIM_SIZE / 1024 * 9 / 10 ||
 	    reaps < 0 || read_vmstat("oom_reap") != reaps)
 		goto out;
