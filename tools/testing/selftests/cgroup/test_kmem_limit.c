@@ -940,6 +940,94 @@ cleanup:
 	return ret;
 }
 
+/*
+ * Make @arg one-page writable mappings, each its own VMA (every other page
+ * of a PROT_NONE area), fill the kmem limit with negative dentries, which
+ * reclaim can free, then write to every mapping: each first write fault
+ * allocates an anon_vma and an anon_vma_chain for its VMA. Says when it is
+ * done (shared->count) and waits to be killed, keeping what it charged.
+ */
+static int vmas_then_fault(const char *cgroup, void *arg)
+{
+	long i, n = (long)arg, hits = kmem_hits(cgroup);
+	struct stat st;
+	char name[64];
+	char *buf;
+
+	buf = mmap(NULL, 2 * n * PAGE_SIZE, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	for (i = 0; i < n; i++) {
+		if (mprotect(buf + 2 * i * PAGE_SIZE, PAGE_SIZE,
+			     PROT_READ | PROT_WRITE)) {
+			ksft_print_msg("mprotect %ld: %s\n", i, strerror(errno));
+			return 1;
+		}
+	}
+	/* Until the limit is hit, then as many again: the limit is full. */
+	for (i = 0; i < 1000000 && kmem_hits(cgroup) == hits; i++) {
+		snprintf(name, sizeof(name), "neg%ld", i);
+		stat(name, &st);
+	}
+	for (n = i * 2; i < n; i++) {
+		snprintf(name, sizeof(name), "neg%ld", i);
+		stat(name, &st);
+	}
+	shared->failures = i;
+	for (i = 0; i < (long)arg; i++)
+		buf[2 * i * PAGE_SIZE] = 1;
+	shared->count = i;
+	pause();
+	return 0;
+}
+
+/*
+ * What a user fault allocates is charged over the limit only once reclaim
+ * did not help: 16000 first writes to as many VMAs at a 16M limit full of
+ * negative dentries allocate some 2.7M of anon_vmas, and the dentries give
+ * way; the usage stays within the limit plus a few pages. (Forcing every
+ * charge of a fault over the limit at once, as page tables must be when
+ * nothing can be reclaimed, put the usage 2.7M above it.)
+ */
+static int test_kmem_limit_fault_reclaims(const char *root)
+{
+	const long nvmas = 16000;
+	int ret = KSFT_FAIL, i;
+	long usage = -1;
+	char *memcg;
+	pid_t pid;
+
+	memcg = create_memcg(root, "kmem_fault_reclaims");
+	if (!memcg || shared_init())
+		goto out;
+	if (cg_write(memcg, k->mem_limit, "512M") ||
+	    cg_write(memcg, k->limit, "16M"))
+		goto cleanup;
+	pid = cg_fork_in(memcg, vmas_then_fault, (void *)nvmas);
+	if (pid < 0)
+		goto cleanup;
+	for (i = 0; i < 1200 && READ_ONCE(shared->count) < nvmas; i++) {
+		if (waitpid(pid, NULL, WNOHANG))
+			break;
+		usleep(100000);
+	}
+	if (READ_ONCE(shared->count) < nvmas) {
+		ksft_print_msg("the faults did not finish\n");
+		goto cleanup;
+	}
+	usage = cg_read_long(memcg, k->usage);
+	ksft_print_msg("%ld negative dentries, %ld faults: kmem %ld KiB, limit 16M, hit %ld\n",
+		       shared->failures, nvmas, usage / 1024, kmem_hits(memcg));
+	if (kmem_hits(memcg) > 0 && usage <= MB(16) + KMEM_SLACK)
+		ret = KSFT_PASS;
+cleanup:
+	destroy_memcg(memcg);
+out:
+	free(memcg);
+	return ret;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1094,6 +1182,7 @@ static const struct cg_test tests[] = {
 	CG_TEST(test_kmem_limit_lower),
 	CG_TEST(test_kmem_limit_rmdir_charged),
 	CG_TEST(test_kmem_limit_user_fault),
+	CG_TEST(test_kmem_limit_fault_reclaims),
 	CG_TEST(test_kmem_limit_zswap),
 	CG_TEST(test_kmem_limit_fail_fast),
 };
