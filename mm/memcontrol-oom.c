@@ -14,8 +14,9 @@
  *    and if H is the root cgroup, of every system OOM; only CAP_SYS_ADMIN
  *    handles the root (v1: others who register there are plain
  *    listeners, as they always were);
- *  - has vm.oom_handler_grace_ms (0 by default) to resolve the OOM before
- *    the kernel OOM killer acts. Meanwhile charges at the limit fail at
+ *  - has vm.oom_handler_grace_ms (0 by default; for a system OOM, a second
+ *    at most) to resolve the OOM before the kernel OOM killer acts.
+ *    Meanwhile charges at the limit fail at
  *    once, and user faults wait for the handlers at the end of the fault,
  *    where they hold no lock, as with v1's oom_kill_disable, which still
  *    means that the kernel waits for userspace for ever;
@@ -27,8 +28,9 @@
  *    neither its own reserves nor those of the cgroups above it (their
  *    handlers') to escape a limit set above it;
  *  - if H is the root, may allocate below the min watermarks during a
- *    system OOM's grace period, by up to the root cgroup's reserve in
- *    total, and never from interrupt context;
+ *    system OOM's grace period, by up to the system reserve in total
+ *    (vm.oom_handler_system_reserve_kbytes, or v1's root reserve) and a
+ *    quarter of each zone's min watermark, never from interrupt context;
  *  - has the processes it kills in H or below during their OOM reaped at
  *    once by the OOM reaper (mem_cgroup_oom_handler_kill()).
  *
@@ -53,28 +55,61 @@
 #include "memcontrol-oom.h"
 
 struct memcg_oom_handler {
-	struct list_head list;		/* on memcg->oom_handlers */
+	struct list_head list;		/* on memcg->oom_handlers, RCU */
 	struct mem_cgroup *memcg;	/* the cgroup it handles, pinned */
 	struct pid *tgid;		/* the handler's thread group */
 	struct kernfs_open_file *of;	/* v2: memory.oom.handler, or NULL */
 	unsigned long events;		/* v2: OOMs told on @of */
+	struct rcu_head rcu;
 };
 
 /*
- * Protects every cgroup's list of handlers, its count of them and the
- * state of its grace period. Taken only once a charge failed at a limit,
- * on a system OOM, and to register.
+ * memcg->oom_handlers_lock serialises the changes to the cgroup's list of
+ * handlers and its count of them, its v2 handlers' events and the start of
+ * its grace period. Taken to register and unregister, and once per OOM to
+ * tell the handlers, in task context; never by the page allocator, nor to
+ * ask whether a task is a handler, which walks the lists under RCU and may
+ * be asked in any context. One lock per cgroup: the handlers a tenant
+ * registers on its cgroups delay nobody else's.
  */
-static DEFINE_SPINLOCK(memcg_oom_handlers_lock);
 
 /* Handlers registered on any cgroup, for mem_cgroup_oom_handler_kill(). */
-static unsigned int nr_oom_handlers_all;
+static atomic_t nr_oom_handlers_all = ATOMIC_INIT(0);
 
 static unsigned int sysctl_oom_handler_grace_ms;
 static unsigned int oom_handler_grace_max_ms = 60000;
 
+/*
+ * The system reserve: what root's handlers may take below the min
+ * watermarks during a system OOM (vm.oom_handler_system_reserve_kbytes,
+ * and on v1 the root's memory.oom_reserve_in_bytes, the 2014 interface).
+ */
+static unsigned int sysctl_oom_handler_system_reserve_kbytes;
+
+static unsigned long system_reserve_pages(void)
+{
+	return (unsigned long)READ_ONCE(sysctl_oom_handler_system_reserve_kbytes) >>
+	       (PAGE_SHIFT - 10);
+}
+
 /* How long after the last system OOM root's handlers keep the root reserve. */
 #define SYSTEM_OOM_RESERVE_WINDOW	HZ
+
+/*
+ * A system OOM keeps every allocating task retrying in the page allocator,
+ * with whatever locks it holds, while root's handlers have their grace
+ * period: so it lasts this long at most, whatever vm.oom_handler_grace_ms
+ * says, and a root handler that waits for one of those locks holds the
+ * machine no longer.
+ */
+#define SYSTEM_OOM_GRACE_MAX		HZ
+
+/*
+ * Root's handlers take at most a quarter of a zone's min watermark: the
+ * rest stays for reclaim (PF_MEMALLOC may take all of it) and for OOM
+ * victims on their way out (ALLOC_OOM takes half of it).
+ */
+#define SYSTEM_OOM_RESERVE_MIN_SHIFT	2
 
 /*
  * Charges and faults come back every 50 ms at most during an OOM: an OOM
@@ -139,19 +174,28 @@ struct memcg_oom_handler *memcg_oom_handler_add(struct mem_cgroup *memcg,
 	h->tgid = get_task_pid(current, PIDTYPE_TGID);
 	h->of = of;
 
-	spin_lock(&memcg_oom_handlers_lock);
+	spin_lock(&memcg->oom_handlers_lock);
 	/* Registered during an OOM's grace period: tell it at once. */
 	if (of && memcg_oom_handlers_busy(memcg))
 		h->events = 1;
-	list_add_tail(&h->list, &memcg->oom_handlers);
+	list_add_tail_rcu(&h->list, &memcg->oom_handlers);
 	WRITE_ONCE(memcg->nr_oom_handlers, memcg->nr_oom_handlers + 1);
-	WRITE_ONCE(nr_oom_handlers_all, nr_oom_handlers_all + 1);
-	spin_unlock(&memcg_oom_handlers_lock);
+	spin_unlock(&memcg->oom_handlers_lock);
+	atomic_inc(&nr_oom_handlers_all);
 	return h;
 }
 
+static void memcg_oom_handler_free(struct rcu_head *rcu)
+{
+	struct memcg_oom_handler *h = container_of(rcu, typeof(*h), rcu);
+
+	put_pid(h->tgid);
+	css_put(&h->memcg->css);
+	kfree(h);
+}
+
 /**
- * memcg_oom_handler_del - unregister and free a handler
+ * memcg_oom_handler_del - unregister a handler, free it after RCU
  * @h: what memcg_oom_handler_add() returned
  *
  * May be called in atomic context.
@@ -160,21 +204,20 @@ void memcg_oom_handler_del(struct memcg_oom_handler *h)
 {
 	struct mem_cgroup *memcg = h->memcg;
 
-	spin_lock(&memcg_oom_handlers_lock);
-	list_del(&h->list);
+	spin_lock(&memcg->oom_handlers_lock);
+	list_del_rcu(&h->list);
 	WRITE_ONCE(memcg->nr_oom_handlers, memcg->nr_oom_handlers - 1);
-	WRITE_ONCE(nr_oom_handlers_all, nr_oom_handlers_all - 1);
-	spin_unlock(&memcg_oom_handlers_lock);
+	spin_unlock(&memcg->oom_handlers_lock);
+	atomic_dec(&nr_oom_handlers_all);
 
-	put_pid(h->tgid);
-	css_put(&memcg->css);
-	kfree(h);
+	call_rcu(&h->rcu, memcg_oom_handler_free);
 }
 
 /*
  * Does current handle the OOMs of @memcg, or (unless @exact) of one of its
  * ancestors? Returns the cgroup it handles, the highest of them unless
- * @exact, or NULL.
+ * @exact, or NULL. Any context, any locks held: it takes none, and writes
+ * nothing shared; the caller keeps @memcg alive.
  */
 static struct mem_cgroup *memcg_oom_handled(struct mem_cgroup *memcg,
 					    bool exact)
@@ -183,18 +226,18 @@ static struct mem_cgroup *memcg_oom_handled(struct mem_cgroup *memcg,
 	struct memcg_oom_handler *h;
 	struct mem_cgroup *ret = NULL;
 
-	spin_lock(&memcg_oom_handlers_lock);
+	rcu_read_lock();
 	for (; memcg; memcg = exact ? NULL : parent_mem_cgroup(memcg)) {
-		if (!memcg->nr_oom_handlers)
+		if (!READ_ONCE(memcg->nr_oom_handlers))
 			continue;
-		list_for_each_entry(h, &memcg->oom_handlers, list) {
+		list_for_each_entry_rcu(h, &memcg->oom_handlers, list) {
 			if (h->tgid == tgid) {
 				ret = memcg;
 				break;
 			}
 		}
 	}
-	spin_unlock(&memcg_oom_handlers_lock);
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -238,14 +281,14 @@ static void memcg_oom_handlers_notify(struct mem_cgroup *memcg, bool v1_self)
 
 		if (!READ_ONCE(iter->nr_oom_handlers))
 			continue;
-		spin_lock(&memcg_oom_handlers_lock);
+		spin_lock(&iter->oom_handlers_lock);
 		list_for_each_entry(h, &iter->oom_handlers, list) {
 			if (h->of) {
 				h->events++;
 				told = true;
 			}
 		}
-		spin_unlock(&memcg_oom_handlers_lock);
+		spin_unlock(&iter->oom_handlers_lock);
 		if (told)
 			cgroup_file_notify(&iter->oom_handler_file);
 		if (iter != memcg || v1_self)
@@ -288,7 +331,7 @@ bool mem_cgroup_oom_handler_kill(struct task_struct *tsk)
 	struct mem_cgroup *memcg;
 	bool oom = false, ret = false;
 
-	if (!READ_ONCE(nr_oom_handlers_all) || mem_cgroup_disabled())
+	if (!atomic_read(&nr_oom_handlers_all) || mem_cgroup_disabled())
 		return false;
 
 	rcu_read_lock();
@@ -454,6 +497,9 @@ bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start)
 	unsigned long now = jiffies, deadline;
 	bool new_oom = false;
 
+	if (root)
+		grace = min(grace, (unsigned long)SYSTEM_OOM_GRACE_MAX);
+
 	if (!memcg_oom_has_handlers(memcg))
 		return false;
 	/*
@@ -473,17 +519,28 @@ bool memcg_oom_handlers_grace(struct mem_cgroup *memcg, bool start)
 	if (fatal_signal_pending(current) || memcg_oom_handled(memcg, root))
 		return false;
 
-	spin_lock(&memcg_oom_handlers_lock);
-	deadline = memcg->oom_handler_deadline;
-	if (start && memcg_oom_handlers_new_oom(now, memcg->oom_time,
+	/*
+	 * Every charge at the limit comes here while the grace period runs:
+	 * the lock only for the start of a new one, and the time of the OOM
+	 * written once a tick at most.
+	 */
+	deadline = READ_ONCE(memcg->oom_handler_deadline);
+	if (start && memcg_oom_handlers_new_oom(now, READ_ONCE(memcg->oom_time),
 						deadline, grace)) {
-		deadline = (now + grace) ?: 1;
-		memcg->oom_handler_deadline = deadline;
-		new_oom = true;
+		spin_lock(&memcg->oom_handlers_lock);
+		deadline = memcg->oom_handler_deadline;
+		if (memcg_oom_handlers_new_oom(now, READ_ONCE(memcg->oom_time),
+					       deadline, grace)) {
+			deadline = (now + grace) ?: 1;
+			WRITE_ONCE(memcg->oom_handler_deadline, deadline);
+			new_oom = true;
+		}
+		WRITE_ONCE(memcg->oom_time, now ?: 1);
+		spin_unlock(&memcg->oom_handlers_lock);
+	} else if (READ_ONCE(memcg->oom_time) != (now ?: 1)) {
+		/* The OOM goes on: see mem_cgroup_oom_handler_kill() too. */
+		WRITE_ONCE(memcg->oom_time, now ?: 1);
 	}
-	/* The OOM goes on: see mem_cgroup_oom_handler_kill() too. */
-	WRITE_ONCE(memcg->oom_time, now ?: 1);
-	spin_unlock(&memcg_oom_handlers_lock);
 
 	if (new_oom)
 		memcg_oom_handlers_notify(memcg, true);
@@ -555,8 +612,8 @@ bool mem_cgroup_system_oom(void)
  * mem_cgroup_oom_handler_reserve - may current allocate below the min watermark?
  *
  * True for a handler of the root cgroup, in task context, while a system
- * OOM's grace period is running or ended less than a second ago, if the
- * root cgroup has a reserve.
+ * OOM's grace period is running or ended less than a second ago, if there
+ * is a system reserve.
  */
 bool mem_cgroup_oom_handler_reserve(void)
 {
@@ -564,7 +621,7 @@ bool mem_cgroup_oom_handler_reserve(void)
 
 	/* No grace period, no system OOM handling to reserve memory for. */
 	if (mem_cgroup_disabled() || !root_mem_cgroup || !in_task() ||
-	    !oom_handler_grace() || !READ_ONCE(root_mem_cgroup->oom_reserve) ||
+	    !oom_handler_grace() || !system_reserve_pages() ||
 	    !READ_ONCE(root_mem_cgroup->nr_oom_handlers))
 		return false;
 	last = READ_ONCE(root_mem_cgroup->oom_time);
@@ -575,26 +632,38 @@ bool mem_cgroup_oom_handler_reserve(void)
 }
 
 /**
- * mem_cgroup_oom_reserve_zone - @zone's share of the root cgroup's reserve
+ * mem_cgroup_oom_reserve_zone - @zone's share of the system reserve
  * @zone: the zone
+ * @min: the zone's min watermark, as the caller computed it
  *
  * The pages that root's handlers may take below @zone's min watermark:
- * the root cgroup's reserve spread over the zones by size, so that all
- * handlers together stay within the reserve.
+ * the system reserve spread over the zones by size, so that all handlers
+ * together stay within the reserve, and at most a quarter of @min, so
+ * that reclaim and exiting OOM victims keep the rest.
  *
  * Return: a number of pages.
  */
-unsigned long mem_cgroup_oom_reserve_zone(struct zone *zone)
+long mem_cgroup_oom_reserve_zone(struct zone *zone, long min)
 {
-	return div64_u64((u64)READ_ONCE(root_mem_cgroup->oom_reserve) *
-			 zone_managed_pages(zone), totalram_pages());
+	u64 reserve = min(system_reserve_pages(), totalram_pages());
+	u64 share = mul_u64_u64_div_u64(reserve, zone_managed_pages(zone),
+					totalram_pages());
+
+	if (min <= 0)
+		return 0;
+	return min_t(u64, share, min >> SYSTEM_OOM_RESERVE_MIN_SHIFT);
 }
 
-/* memory.oom_reserve_in_bytes, memory.oom.reserve */
+/* memory.oom_reserve_in_bytes, memory.oom.reserve (not on v2's root) */
 
 u64 memcg_oom_reserve_read(struct cgroup_subsys_state *css, struct cftype *cft)
 {
-	return (u64)READ_ONCE(mem_cgroup_from_css(css)->oom_reserve) * PAGE_SIZE;
+	struct mem_cgroup *memcg = mem_cgroup_from_css(css);
+
+	/* v1's root: the system reserve (v2's root has no such file). */
+	if (mem_cgroup_is_root(memcg))
+		return (u64)system_reserve_pages() * PAGE_SIZE;
+	return (u64)READ_ONCE(memcg->oom_reserve) * PAGE_SIZE;
 }
 
 ssize_t memcg_oom_reserve_write(struct kernfs_open_file *of, char *buf,
@@ -618,6 +687,14 @@ ssize_t memcg_oom_reserve_write(struct kernfs_open_file *of, char *buf,
 	if (reserve >= PAGE_COUNTER_MAX)
 		return -EINVAL;
 
+	if (mem_cgroup_is_root(memcg)) {
+		/* The sysctl's range: kilobytes in an unsigned int. */
+		if (reserve > (UINT_MAX >> (PAGE_SHIFT - 10)))
+			return -EINVAL;
+		WRITE_ONCE(sysctl_oom_handler_system_reserve_kbytes,
+			   reserve << (PAGE_SHIFT - 10));
+		return nbytes;
+	}
 	if (reserve < memcg_oom_reserve_used(memcg))
 		return -EBUSY;
 	WRITE_ONCE(memcg->oom_reserve, reserve);
@@ -631,7 +708,7 @@ static struct memcg_oom_handler *memcg_oom_handler_of(struct kernfs_open_file *o
 	struct mem_cgroup *memcg = mem_cgroup_from_css(of_css(of));
 	struct memcg_oom_handler *h;
 
-	lockdep_assert_held(&memcg_oom_handlers_lock);
+	lockdep_assert_held(&memcg->oom_handlers_lock);
 	list_for_each_entry(h, &memcg->oom_handlers, list)
 		if (h->of == of)
 			return h;
@@ -640,14 +717,15 @@ static struct memcg_oom_handler *memcg_oom_handler_of(struct kernfs_open_file *o
 
 int memcg_oom_handler_show(struct seq_file *m, void *v)
 {
+	struct mem_cgroup *memcg = mem_cgroup_from_css(of_css(m->private));
 	struct memcg_oom_handler *h;
 	unsigned long events = 0;
 
-	spin_lock(&memcg_oom_handlers_lock);
+	spin_lock(&memcg->oom_handlers_lock);
 	h = memcg_oom_handler_of(m->private);
 	if (h)
 		events = h->events;
-	spin_unlock(&memcg_oom_handlers_lock);
+	spin_unlock(&memcg->oom_handlers_lock);
 	seq_printf(m, "oom %lu\n", events);
 	return 0;
 }
@@ -662,9 +740,9 @@ ssize_t memcg_oom_handler_write(struct kernfs_open_file *of, char *buf,
 		return -EINVAL;
 
 	/* Writes to one open file are serialised by kernfs. */
-	spin_lock(&memcg_oom_handlers_lock);
+	spin_lock(&memcg->oom_handlers_lock);
 	h = memcg_oom_handler_of(of);
-	spin_unlock(&memcg_oom_handlers_lock);
+	spin_unlock(&memcg->oom_handlers_lock);
 	if (h)
 		return -EBUSY;
 
@@ -674,11 +752,12 @@ ssize_t memcg_oom_handler_write(struct kernfs_open_file *of, char *buf,
 
 void memcg_oom_handler_release(struct kernfs_open_file *of)
 {
+	struct mem_cgroup *memcg = mem_cgroup_from_css(of_css(of));
 	struct memcg_oom_handler *h;
 
-	spin_lock(&memcg_oom_handlers_lock);
+	spin_lock(&memcg->oom_handlers_lock);
 	h = memcg_oom_handler_of(of);
-	spin_unlock(&memcg_oom_handlers_lock);
+	spin_unlock(&memcg->oom_handlers_lock);
 	if (h)
 		memcg_oom_handler_del(h);
 }
@@ -694,6 +773,14 @@ static struct ctl_table memcg_oom_sysctls[] = {
 		.proc_handler	= proc_douintvec_minmax,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &oom_handler_grace_max_ms,
+	},
+	{
+		.procname	= "oom_handler_system_reserve_kbytes",
+		.data		= &sysctl_oom_handler_system_reserve_kbytes,
+		.maxlen		= sizeof(sysctl_oom_handler_system_reserve_kbytes),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ZERO,
 	},
 };
 

@@ -24,10 +24,11 @@ This series brings back and finishes three memory cgroup mechanisms on
    with the right to change its OOM controls may charge above the limit
    by memory.oom_reserve_in_bytes (v1) / memory.oom.reserve (v2), every
    ancestor held to its own limit plus reserve. Root's handlers are told
-   of system OOMs and may allocate below the min watermarks by the root
-   reserve. vm.oom_handler_grace_ms bounds how long the OOM killer waits
-   for handlers, and it waits the way v1's oom_kill_disable does, never
-   in the charge path.
+   of system OOMs and may allocate below the min watermarks by
+   vm.oom_handler_system_reserve_kbytes, a quarter of each zone's min
+   watermark at most. vm.oom_handler_grace_ms bounds how long the OOM
+   killer waits for handlers (a system OOM 1 s at most), and it waits
+   the way v1's oom_kill_disable does, never in the charge path.
 
 3. The OOM reaper for the victims userspace handlers kill: a SIGKILL that
    a registered handler sends during an OOM it handles (kill(2) or
@@ -40,8 +41,9 @@ Why now, and why these answers. The kmem limit was deprecated in 5.4
 (0158115f702b) because slab could not be reclaimed at the limit,
 __GFP_NOFAIL could not be honoured, and ENOMEM from a page fault turned
 into a premature global OOM: here the cgroup's slab is shrunk at the
-limit, __GFP_NOFAIL and dying tasks are charged over it, and the page
-tables of user faults are charged over it rather than fail the fault.
+limit, __GFP_NOFAIL and dying tasks are charged over it, and what user
+faults allocate is charged over it once reclaim did not help, rather
+than fail the fault.
 The reserves were refused because a handler inside the cgroup it handles
 could livelock it, and because the kernel must not wait for userspace:
 here the overcharge is bounded at every level, the wait is bounded and
@@ -57,7 +59,10 @@ commit are __memcg_kmem_charge_page()); v1 listeners are handlers only
 if they may write memory.oom_control, since cgroup.event_control is
 world-writable; the root cgroup's OOM notification, which v1 never had,
 needs CAP_SYS_ADMIN; v2 registers handlers through an open file instead
-of cgroup.event_control.
+of cgroup.event_control; the system reserve is a sysctl
+(vm.oom_handler_system_reserve_kbytes), which v1's root
+memory.oom_reserve_in_bytes reads and writes, and is capped at a
+quarter of each zone's min watermark.
 
 Testing: new selftests under tools/testing/selftests/cgroup
 (test_kmem_limit, test_memcg_v1, test_oom_reaper, test_oom_reserve and

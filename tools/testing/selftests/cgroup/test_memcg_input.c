@@ -33,6 +33,7 @@ enum kind {
 	BYTES,		/* bytes, a multiple of the page size */
 	BYTES_OR_MAX,	/* ... or "max" */
 	MSECS,		/* a number of milliseconds, 0..60000 */
+	KBYTES,		/* a number of kilobytes, an unsigned int */
 };
 
 struct file {
@@ -44,12 +45,14 @@ static const struct file v2_files[] = {
 	{ "memory.kmem.max", BYTES_OR_MAX },
 	{ "memory.oom.reserve", BYTES },
 	{ "/proc/sys/vm/oom_handler_grace_ms", MSECS },
+	{ "/proc/sys/vm/oom_handler_system_reserve_kbytes", KBYTES },
 };
 
 static const struct file v1_files[] = {
 	{ "memory.kmem.limit_in_bytes", BYTES },
 	{ "memory.oom_reserve_in_bytes", BYTES },
 	{ "/proc/sys/vm/oom_handler_grace_ms", MSECS },
+	{ "/proc/sys/vm/oom_handler_system_reserve_kbytes", KBYTES },
 };
 
 static const char * const boundary[] = {
@@ -121,6 +124,8 @@ static bool sensible(enum kind kind, const char *buf)
 		return false;
 	if (kind == MSECS)
 		return val <= 60000;
+	if (kind == KBYTES)
+		return val <= UINT_MAX;
 	/* Bytes: whole pages, below the page counter's maximum. */
 	return !(val % getpagesize()) &&
 	       val <= (unsigned long long)LONG_MAX / getpagesize() * getpagesize();

@@ -12,9 +12,13 @@
  *
  * With --system it tests system OOMs instead, in a small guest: it turns
  * swap off and runs a hog outside any limit until the page allocator is
- * out of memory. A handler of the root cgroup with a root reserve
+ * out of memory. A handler of the root cgroup with a system reserve
  * allocates below the min watermarks and kills the hog before the kernel
- * OOM killer does; without a reserve it is stuck until the kernel acts.
+ * OOM killer does; without a reserve it is stuck until the kernel acts;
+ * however large the reserve, it leaves three quarters of the min
+ * watermarks free; and a handler blocked on a lock that an allocating
+ * task holds delays the kernel OOM killer by a second at most, whatever
+ * the grace period.
  */
 #define _GNU_SOURCE
 
@@ -29,6 +33,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
@@ -40,6 +45,7 @@
 #include "cgroup_util.h"
 
 #define GRACE		"/proc/sys/vm/oom_handler_grace_ms"
+#define SYSTEM_RESERVE	"/proc/sys/vm/oom_handler_system_reserve_kbytes"
 #define NOBODY		65534
 
 /* The full cgroup: its limit, its reserve, the hog, the handler's need. */
@@ -371,10 +377,29 @@ static void destroy_group(char *cgroup)
 }
 
 /*
+ * How many times slower than usual the machine runs: the guest's runner
+ * exports MEMCG_TEST_SLOW for the debug kernel.
+ */
+static int slow_factor(void)
+{
+	const char *s = getenv("MEMCG_TEST_SLOW");
+	int n = s ? atoi(s) : 1;
+
+	return n > 0 ? n : 1;
+}
+
+static int set_system_reserve(const char *kbytes)
+{
+	return write_text(SYSTEM_RESERVE, (char *)kbytes, strlen(kbytes)) ==
+		(ssize_t)strlen(kbytes) ? 0 : -1;
+}
+
+/*
  * The reserve parses like a limit, rounds down to pages, and refuses
  * garbage, "max", -1 and overflow; memory.oom.handler takes "1" once per
  * open file; the grace period is bounded. Nothing refused changes
- * anything.
+ * anything. The system reserve is a sysctl: v2's root has no reserve
+ * file, v1's root file is that sysctl in bytes.
  */
 static int test_oom_reserve_write(const char *root)
 {
@@ -409,6 +434,20 @@ static int test_oom_reserve_write(const char *root)
 		ksft_print_msg("%s is not bounded to 0..60000\n", GRACE);
 		goto cleanup;
 	}
+	snprintf(path, sizeof(path), "%s/%s", root, reserve_file());
+	if (v2 ? !access(path, F_OK) || errno != ENOENT :
+	    cg_write(root, (char *)reserve_file(), "8M") ||
+	    cg_read_long("/proc/sys/vm", "oom_handler_system_reserve_kbytes") != 8192 ||
+	    set_system_reserve("4096") ||
+	    cg_read_long(root, reserve_file()) != MB(4)) {
+		ksft_print_msg("the root's %s is not the system reserve\n",
+			       reserve_file());
+		goto cleanup;
+	}
+	if (!set_system_reserve("-1") || set_system_reserve("0")) {
+		ksft_print_msg("%s takes -1\n", SYSTEM_RESERVE);
+		goto cleanup;
+	}
 	if (v2) {
 		snprintf(path, sizeof(path), "%s/memory.oom.handler", cgroup);
 		fd = open(path, O_RDWR);
@@ -424,6 +463,7 @@ static int test_oom_reserve_write(const char *root)
 cleanup:
 	if (fd >= 0)
 		close(fd);
+	set_system_reserve("0");
 	cg_destroy(cgroup);
 out:
 	free(cgroup);
@@ -512,7 +552,9 @@ static int test_oom_reserve_handler(const char *root)
 			       HANDLER_SIZE / 1024L);
 		goto out;
 	}
-	used = v2 ? cg_read_key_long(cgroup, "memory.stat", "oom_reserve_used ") :
+	/* v2 has no file for it: how far memory.current is above memory.max. */
+	used = v2 ? cg_read_long(cgroup, "memory.current") -
+		    cg_read_long(cgroup, "memory.max") :
 		    oom_event(cgroup, "oom_reserve_used ");
 	err = cg_write(cgroup, (char *)reserve_file(), "4096");
 	ksft_print_msg("reserve in use %ld KiB; shrinking it: %s\n",
@@ -867,15 +909,38 @@ out:
 #define SYS_GRACE_MS	3000
 #define SYS_GRACE	"3000"
 #define SYS_HANDLER	(1536 << 10)	/* what the root handler allocates */
-#define SYS_RESERVE	"8M"		/* more than the min watermarks here */
+#define SYS_RESERVE	"8192"		/* kB: more than the cap lets through */
+#define SYS_MIN_FREE	"16384"		/* vm.min_free_kbytes meanwhile */
+#define MIN_FREE	"/proc/sys/vm/min_free_kbytes"
+#define SYS_BIG_RESERVE	"65536"		/* kB: far more */
+#define SYS_LONG_GRACE	"60000"
+#define SYS_GRACE_BOUND	1000		/* what a system OOM waits at most */
+#define SYS_LOCKDIR	"/tmp/oom_reserve_lock"
+#define SYS_LOCKFILE	SYS_LOCKDIR "/file"
+#define SYS_LOCKSIZE	MB(8)		/* what the locker writes at once */
 
 struct system_oom {
 	int registered;		/* the handler is ready */
 	pid_t hog;		/* for it to kill */
 	double woken_ms;	/* the handler was told, since the hog started */
-	double alloc_ms;	/* ... had its memory */
+	double alloc_ms;	/* ... had its memory (or its lock) */
 	double kill_ms;		/* ... killed the hog */
+	double hog_died_ms;	/* the hog was gone */
+	long min_pages;		/* the largest zone's min watermark */
+	long lowest_free;	/* the fewest free pages the handler saw, */
+	long kills;		/* ... while vmstat's oom_kill was this */
+	int woken;		/* the handler was told */
+	int locking;		/* the locker has its file and writes */
+	int blocked;		/* the handler was seen in D state */
+	int stop;		/* the locker stops */
 	int error;
+};
+
+/* How a system OOM test's root handler behaves once told. */
+enum sys_handler {
+	SYS_KILL,		/* allocate SYS_HANDLER, read /proc, kill */
+	SYS_FLOOR,		/* allocate the min watermarks, watch free */
+	SYS_STUCK,		/* wait for a lock the locker holds */
 };
 
 static struct system_oom *sys;
@@ -941,12 +1006,17 @@ static int system_hog_fn(void)
 	}
 }
 
+static int system_floor_handler_fn(int fd, const struct timespec *t0);
+static int system_stuck_handler_fn(int fd, const struct timespec *t0);
+
 /*
  * A root OOM handler: registered and locked in memory before the hog
- * starts, it waits for the system OOM, faults in SYS_HANDLER bytes, reads
- * the hog's status from /proc, and kills it.
+ * starts, it waits for the system OOM, then (SYS_KILL) faults in
+ * SYS_HANDLER bytes, reads the hog's status from /proc and kills it, or
+ * does what @how says.
  */
-static int system_handler_fn(const char *root, const struct timespec *t0)
+static int system_handler_fn(const char *root, const struct timespec *t0,
+			     enum sys_handler how)
 {
 	char path[64], buf[4096];
 	char *mem;
@@ -967,8 +1037,13 @@ static int system_handler_fn(const char *root, const struct timespec *t0)
 	if (wait_oom(fd, 60000))
 		return 2;
 	sys->woken_ms = since_ms(t0);
+	sys->woken = 1;
 	if (ack_oom(fd))
 		return 2;
+	if (how == SYS_FLOOR)
+		return system_floor_handler_fn(fd, t0);
+	if (how == SYS_STUCK)
+		return system_stuck_handler_fn(fd, t0);
 	mem = mmap(NULL, SYS_HANDLER, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
@@ -986,19 +1061,141 @@ static int system_handler_fn(const char *root, const struct timespec *t0)
 }
 
 /*
- * A system OOM with a root handler registered, the kernel OOM killer held
- * off for SYS_GRACE_MS, and @reserve on the root cgroup. Fills @res with
- * the handler's timeline and returns whether the kernel OOM killer killed
- * (1) or not (0), or -1 on a setup error.
+ * The free pages and the min watermark of the largest zone, where user
+ * memory comes from (/proc/zoneinfo; the smaller zones keep their free
+ * pages from such allocations with their lowmem reserves). Free here
+ * counts the pages on the per-cpu lists too: the allocator moves them
+ * there in batches, past any watermark, and they are anybody's next.
  */
-static int system_oom(const char *root, const char *reserve, int *handler_rc,
-		      struct system_oom *res)
+static int zone_pages(long *free, long *min)
 {
-	char swaps[8][PATH_MAX];
+	long zfree = 0, zmin = 0, managed = -1, val, most = -1;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return -1;
+	/* Each zone: "pages free", "min", "managed", the per-cpu "count"s. */
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Node ", 5)) {
+			if (managed > most) {
+				most = managed;
+				*free = zfree;
+				*min = zmin;
+			}
+			zfree = 0;
+			zmin = 0;
+			managed = -1;
+		} else if (sscanf(line, " pages free %ld", &val) == 1 ||
+			   sscanf(line, " count: %ld", &val) == 1) {
+			zfree += val;
+		} else if (sscanf(line, " min %ld", &val) == 1) {
+			zmin = val;
+		} else if (sscanf(line, " managed %ld", &val) == 1) {
+			managed = val;
+		}
+	}
+	fclose(f);
+	if (managed > most) {
+		most = managed;
+		*free = zfree;
+		*min = zmin;
+	}
+	return most < 0 ? -1 : 0;
+}
+
+/*
+ * A root handler with a system reserve far larger than the min watermarks
+ * faults in as many pages as the min watermarks hold, looking at the free
+ * pages as it goes: the reserve may take a quarter of them at most, and
+ * when the handler wants more, the kernel OOM killer acts for it. Only
+ * what it sees before that kill counts: the kernel's victim may take the
+ * free pages down to half the min watermarks on its way out.
+ */
+static int system_floor_handler_fn(int fd, const struct timespec *t0)
+{
+	size_t size = sys->min_pages * PAGE_SIZE, off;
+	long free, min, i = 0;
+	char *mem;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 3;
+	sys->lowest_free = LONG_MAX;
+	for (off = 0; off < size; off += PAGE_SIZE, i++) {
+		if (!(i % 8) && !zone_pages(&free, &min) &&
+		    vmstat("oom_kill ") == sys->kills && free < sys->lowest_free)
+			sys->lowest_free = free;
+		mem[off] = 1;
+	}
+	sys->alloc_ms = since_ms(t0);
+	return 0;
+}
+
+/*
+ * A root handler that needs a lock an allocating task holds: the locker
+ * writes SYS_LOCKSIZE at a time to a tmpfs file, allocating its page
+ * cache under the file's i_rwsem, and once the system is out of memory it
+ * waits in the page allocator with that lock held. The handler's
+ * ftruncate() of the file waits for it.
+ */
+static int system_stuck_handler_fn(int fd, const struct timespec *t0)
+{
+	if (truncate(SYS_LOCKFILE, 0))
+		return 3;
+	sys->alloc_ms = since_ms(t0);
+	return 0;
+}
+
+/* Empty SYS_LOCKFILE and write it again, in one write(), until told to stop. */
+static int system_locker_fn(void)
+{
+	char *buf;
+	int fd;
+
+	buf = mmap(NULL, SYS_LOCKSIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	fd = open(SYS_LOCKFILE, O_CREAT | O_RDWR, 0644);
+	if (buf == MAP_FAILED || fd < 0 || mlock(buf, SYS_LOCKSIZE))
+		return 1;
+	sys->locking = 1;
+	while (!READ_ONCE(sys->stop)) {
+		if (ftruncate(fd, 0) || pwrite(fd, buf, SYS_LOCKSIZE, 0) < 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Is @pid in uninterruptible sleep? */
+static bool in_d_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_text(path, buf, sizeof(buf)) <= 0)
+		return false;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'D';
+}
+
+/*
+ * A system OOM with a root handler registered, the kernel OOM killer held
+ * off for @grace ms, and @reserve on the root cgroup; the handler does
+ * what @how says once told. Fills @res with the handler's timeline and
+ * returns whether the kernel OOM killer killed (1) or not (0), or -1 on a
+ * setup error.
+ */
+static int system_oom(const char *root, const char *reserve,
+		      const char *grace, enum sys_handler how,
+		      int *handler_rc, struct system_oom *res)
+{
+	char swaps[8][PATH_MAX], min_free[32];
+	pid_t hog, handler, locker = -1;
 	struct timespec t0;
-	pid_t hog, handler;
 	int nswaps, status, i, ret = -1;
-	long kills;
+	long kills, free;
 
 	/* Let a previous system OOM and its grace period end first. */
 	usleep((SYS_GRACE_MS + 500) * 1000);
@@ -1007,20 +1204,36 @@ static int system_oom(const char *root, const char *reserve, int *handler_rc,
 	if (sys == MAP_FAILED)
 		return -1;
 	memset(sys, 0, sizeof(*sys));
+	/*
+	 * Min watermarks large enough that a quarter of them is more than
+	 * what the hog's last reclaim leaves lying around (some 0.5M here).
+	 */
+	if (read_text(MIN_FREE, min_free, sizeof(min_free)) <= 0 ||
+	    write_text(MIN_FREE, SYS_MIN_FREE, strlen(SYS_MIN_FREE)) < 0)
+		return -1;
+	if (zone_pages(&free, &sys->min_pages))
+		goto out_min_free;
 	nswaps = swaps_off(swaps, ARRAY_SIZE(swaps));
 	if (nswaps < 0) {
 		ksft_print_msg("cannot turn swap off\n");
-		return -1;
+		goto out_min_free;
 	}
-	if (cg_write(root, (char *)reserve_file(), (char *)reserve) ||
-	    set_grace(SYS_GRACE)) {
-		ksft_print_msg("cannot set the root reserve or the grace period\n");
+	if (set_system_reserve(reserve) || set_grace(grace)) {
+		ksft_print_msg("cannot set the system reserve or the grace period\n");
 		goto out;
+	}
+	if (how == SYS_STUCK) {
+		if ((mkdir(SYS_LOCKDIR, 0755) && errno != EEXIST) ||
+		    mount("tmpfs", SYS_LOCKDIR, "tmpfs", 0, "size=16M")) {
+			ksft_print_msg("cannot mount %s: %s\n", SYS_LOCKDIR,
+				       strerror(errno));
+			goto out;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	handler = fork();
 	if (handler == 0)
-		_exit(system_handler_fn(root, &t0));
+		_exit(system_handler_fn(root, &t0, how));
 	if (handler < 0)
 		goto out;
 	for (i = 0; i < 1000 && !READ_ONCE(sys->registered); i++) {
@@ -1031,7 +1244,21 @@ static int system_oom(const char *root, const char *reserve, int *handler_rc,
 		}
 		usleep(10000);
 	}
+	if (how == SYS_STUCK) {
+		locker = fork();
+		if (locker == 0)
+			_exit(system_locker_fn());
+		for (i = 0; i < 500 && locker > 0 && !READ_ONCE(sys->locking); i++)
+			usleep(10000);
+		if (!READ_ONCE(sys->locking)) {
+			ksft_print_msg("the locker did not start\n");
+			kill(handler, SIGKILL);
+			waitpid(handler, NULL, 0);
+			goto out;
+		}
+	}
 	kills = vmstat("oom_kill ");
+	sys->kills = kills;
 	hog = fork();
 	if (hog == 0)
 		_exit(system_hog_fn());
@@ -1042,31 +1269,66 @@ static int system_oom(const char *root, const char *reserve, int *handler_rc,
 	}
 	sys->hog = hog;
 
+	if (how == SYS_STUCK) {
+		/* Watch the handler while the hog lives (30 s at most). */
+		for (i = 0; i < 3000 && waitpid(hog, &status, WNOHANG) == 0;
+		     i++) {
+			if (READ_ONCE(sys->woken) && in_d_state(handler))
+				sys->blocked = 1;
+			usleep(10000);
+		}
+		sys->hog_died_ms = since_ms(&t0);
+		if (i == 3000) {
+			kill(hog, SIGKILL);
+			waitpid(hog, &status, 0);
+			ksft_print_msg("the hog survived\n");
+		}
+		hog = -1;
+		sys->stop = 1;
+	}
 	*handler_rc = cg_wait_exit(handler, 60);
 	if (*handler_rc == -2)
 		kill(handler, SIGKILL);
 	waitpid(handler, NULL, 0);
-	if (cg_wait_exit(hog, 30) == -2) {
+	if (hog > 0 && cg_wait_exit(hog, 30) == -2) {
 		kill(hog, SIGKILL);
 		ksft_print_msg("the hog survived\n");
 	}
-	waitpid(hog, &status, 0);
+	if (hog > 0)
+		waitpid(hog, &status, 0);
+	if (locker > 0) {
+		sys->stop = 1;
+		waitpid(locker, NULL, 0);
+		locker = -1;
+	}
 	ret = vmstat("oom_kill ") > kills;
-	ksft_print_msg("handler rc %d: told at %.0f ms, had %d KiB at %.0f ms, killed at %.0f ms\n",
-		       *handler_rc, sys->woken_ms, SYS_HANDLER >> 10,
+	ksft_print_msg("handler rc %d: told at %.0f ms, had %s at %.0f ms, killed at %.0f ms\n",
+		       *handler_rc, sys->woken_ms,
+		       how == SYS_STUCK ? "its lock" : "its memory",
 		       sys->alloc_ms, sys->kill_ms);
 	ksft_print_msg("kernel OOM kills: %ld\n", vmstat("oom_kill ") - kills);
 out:
-	cg_write(root, (char *)reserve_file(), "0");
+	if (locker > 0) {
+		sys->stop = 1;
+		kill(locker, SIGKILL);
+		waitpid(locker, NULL, 0);
+	}
+	if (how == SYS_STUCK) {
+		umount2(SYS_LOCKDIR, MNT_DETACH);
+		rmdir(SYS_LOCKDIR);
+	}
+	set_system_reserve("0");
 	set_grace("0");
 	swaps_on(swaps, nswaps);
+out_min_free:
+	write_text(MIN_FREE, min_free, strlen(min_free));
 	*res = *sys;
 	munmap(sys, sizeof(*sys));
 	return ret;
 }
 
 /*
- * With a root reserve, root's handler allocates below the min watermarks
+ * With a system reserve, root's handler allocates below the min watermarks
  * during the system OOM, kills the hog, and the kernel OOM killer never
  * has to act.
  */
@@ -1075,7 +1337,7 @@ static int test_oom_reserve_system(const char *root)
 	struct system_oom res;
 	int rc = -1, killed;
 
-	killed = system_oom(root, SYS_RESERVE, &rc, &res);
+	killed = system_oom(root, SYS_RESERVE, SYS_GRACE, SYS_KILL, &rc, &res);
 	if (killed < 0)
 		return KSFT_FAIL;
 	if (rc != 0 || killed) {
@@ -1092,7 +1354,7 @@ static int test_oom_reserve_system(const char *root)
 }
 
 /*
- * The control: without a root reserve the handler cannot fault in its
+ * The control: without a system reserve the handler cannot fault in its
  * memory during the system OOM, and the kernel OOM killer acts.
  */
 static int test_oom_reserve_system_none(const char *root)
@@ -1100,13 +1362,72 @@ static int test_oom_reserve_system_none(const char *root)
 	struct system_oom res;
 	int rc = -1, killed;
 
-	killed = system_oom(root, "0", &rc, &res);
+	killed = system_oom(root, "0", SYS_GRACE, SYS_KILL, &rc, &res);
 	if (killed < 0)
 		return KSFT_FAIL;
 	if (!killed) {
 		ksft_print_msg("the handler did without a reserve\n");
 		return KSFT_FAIL;
 	}
+	return KSFT_PASS;
+}
+
+/*
+ * However large the system reserve, root's handlers leave three quarters of
+ * a zone's min watermark free, for reclaim and for exiting OOM victims: a
+ * handler with a 64M reserve that wants as much as the min watermark of
+ * the largest zone holds sees no fewer free pages there than five eighths
+ * of it before the
+ * kernel OOM killer acts for it (an eighth for its sampling and for other
+ * allocators; without the cap it takes them all).
+ */
+static int test_oom_reserve_system_floor(const char *root)
+{
+	struct system_oom res;
+	int rc = -1, killed;
+
+	killed = system_oom(root, SYS_BIG_RESERVE, SYS_GRACE, SYS_FLOOR, &rc,
+			    &res);
+	if (killed < 0)
+		return KSFT_FAIL;
+	ksft_print_msg("min watermark %ld pages; fewest free before a kernel OOM kill %ld\n",
+		       res.min_pages, res.lowest_free);
+	if (rc != 0 || !res.alloc_ms || res.lowest_free == LONG_MAX) {
+		ksft_print_msg("the handler failed (%d) or saw nothing\n", rc);
+		return KSFT_FAIL;
+	}
+	if (res.lowest_free < res.min_pages * 5 / 8)
+		return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+/*
+ * A system OOM holds the allocating tasks, with their locks, for a second
+ * at most: with a 60 s grace period and root's handler waiting for the
+ * i_rwsem of a file that a task writing it holds while it allocates (the
+ * handler is seen in D state),
+ * the kernel OOM killer kills the hog within 1 s of the handler being
+ * told (3 s allowed for the kill and the exit), and the handler gets its
+ * lock after that.
+ */
+static int test_oom_reserve_system_stuck(const char *root)
+{
+	struct system_oom res;
+	int rc = -1, killed;
+	double took;
+
+	killed = system_oom(root, SYS_RESERVE, SYS_LONG_GRACE, SYS_STUCK, &rc,
+			    &res);
+	if (killed < 0)
+		return KSFT_FAIL;
+	took = res.hog_died_ms - res.woken_ms;
+	ksft_print_msg("handler %s; hog gone %.0f ms after the handler was told (bound %d)\n",
+		       res.blocked ? "blocked in D state" : "never seen blocked",
+		       took, SYS_GRACE_BOUND);
+	if (!res.woken_ms || !killed || rc != 0 || !res.blocked)
+		return KSFT_FAIL;
+	if (took > (SYS_GRACE_BOUND + 3000) * slow_factor())
+		return KSFT_FAIL;
 	return KSFT_PASS;
 }
 
@@ -1126,6 +1447,8 @@ static const struct cg_test cgroup_tests[] = {
 static const struct cg_test system_tests[] = {
 	CG_TEST(test_oom_reserve_system),
 	CG_TEST(test_oom_reserve_system_none),
+	CG_TEST(test_oom_reserve_system_floor),
+	CG_TEST(test_oom_reserve_system_stuck),
 };
 
 int main(int argc, char **argv)
