@@ -1,7 +1,7 @@
 #!/bin/bash
 # Configure (tinyconfig + the overlay's fragments, merged the kernel's own
 # way) and build bzImage and the UAPI headers with ccache in a kept O= dir.
-#   usage: build-kernel.sh patched|base|debug
+#   usage: build-kernel.sh patched|base|debug|v2only
 set -eu
 . "$(dirname "$0")/common.sh"
 variant_dirs "$1"
@@ -27,14 +27,22 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fs
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" \
 		$FRAGMENTS >"$LOGS/config-$1.log"
 	eval "$KMAKE olddefconfig" >>"$LOGS/config-$1.log"
-	# Every option of the fragment must have survived the dependency check.
-	bad=0
+	# Every option of the fragments must have survived the dependency
+	# check, as the last fragment that sets it asks.
+	declare -A wants
+	opts=
 	while read -r line; do
 		case "$line" in
 		CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
 		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; want=n ;;
 		*) continue ;;
 		esac
+		[ -n "${wants[$opt]:-}" ] || opts="$opts $opt"
+		wants[$opt]=$want
+	done < <(cat $FRAGMENTS)
+	bad=0
+	for opt in $opts; do
+		want=${wants[$opt]}
 		got=$(sed -n "s/^$opt=//p" "$OBJ/.config")
 		[ -n "$got" ] || got=n
 		# The base tree lacks the options that the series adds.
@@ -46,7 +54,7 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fs
 			echo "config: $opt=$want requested, got $got" >&2
 			bad=1
 		fi
-	done < <(cat $FRAGMENTS)
+	done
 	[ $bad = 0 ] || die "the config fragment does not apply cleanly"
 	echo "$fsum" >"$OBJ/fragment.sum"
 fi

@@ -28,19 +28,22 @@ overlay_files() {
 # The kernel config fragment, merged onto tinyconfig.
 CONFIG_FRAGMENT=$TOP/kernel/configs/memcg-qemu.config
 
-# variant_dirs VARIANT: set SRC, OBJ and FRAGMENTS for "patched", "base"
-# or "debug".
-# The debug kernel (make check-debug) is the patched tree built in its own
-# O= directory with kernel/configs/memcg-debug.config on top.
+# variant_dirs VARIANT: set SRC, OBJ and FRAGMENTS for "patched", "base",
+# "debug" or "v2only".
+# The debug kernel (make check-debug) and the v2-only kernel (make check)
+# are the patched tree built in their own O= directories with
+# kernel/configs/memcg-debug.config or memcg-v2only.config on top.
 variant_dirs() {
 	case "$1" in
-	patched|debug) SRC=$PATCHED_SRC ;;
+	patched|debug|v2only) SRC=$PATCHED_SRC ;;
 	base) SRC=$BASE_SRC ;;
-	*) echo "unknown variant '$1' (patched, base or debug)" >&2; exit 2 ;;
+	*) echo "unknown variant '$1' (patched, base, debug or v2only)" >&2; exit 2 ;;
 	esac
 	OBJ=$BUILD/$1/obj
 	FRAGMENTS=$CONFIG_FRAGMENT
-	[ "$1" != debug ] || FRAGMENTS="$FRAGMENTS $TOP/kernel/configs/memcg-debug.config"
+	case "$1" in
+	debug|v2only) FRAGMENTS="$FRAGMENTS $TOP/kernel/configs/memcg-$1.config" ;;
+	esac
 }
 
 die() {

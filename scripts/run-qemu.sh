@@ -2,7 +2,7 @@
 # Boot a kernel in QEMU once, with a timeout, and collect its two logs:
 #   build/logs/VARIANT-MODE.console.log  the kernel console (ttyS0)
 #   build/logs/VARIANT-MODE.tap.log      the guest's test output (ttyS1)
-#   usage: run-qemu.sh patched|base MODE
+#   usage: run-qemu.sh patched|base|debug|v2only MODE
 # MODE is demo, v2 or v1 (the cgroup version the guest mounts), with an
 # optional -Ncpu suffix for N vCPUs (default 2, like the host), e.g.
 # v2-32cpu, or -NM for N MiB of memory (default 2G), e.g. v1-512M.
