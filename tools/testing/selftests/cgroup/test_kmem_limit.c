@@ -341,20 +341,36 @@ static int tmpfs_leave(bool strict)
 }
 
 /*
- * The setup of the tests that fill a tmpfs under a kmem limit: a cgroup
- * with memory limit @mem and kmem limit @kmem, shared_init(), and the test
- * in a fresh tmpfs. Returns the cgroup, or NULL with nothing left behind;
- * undo with destroy_in_tmpfs().
+ * A cgroup @name under @root with memory limit @mem and kmem limit @kmem,
+ * and shared_init(). Returns the cgroup, or NULL with nothing left behind.
  */
-static char *create_in_tmpfs(const char *root, const char *name,
-			     const char *mem, const char *kmem)
+static char *create_limited(const char *root, const char *name,
+			    const char *mem, const char *kmem)
 {
 	char *memcg = create_memcg(root, name);
 
 	if (!memcg)
 		return NULL;
 	if (shared_init() || cg_write(memcg, k->mem_limit, (char *)mem) ||
-	    cg_write(memcg, k->limit, (char *)kmem) || tmpfs_enter()) {
+	    cg_write(memcg, k->limit, (char *)kmem)) {
+		destroy_memcg(memcg);
+		free(memcg);
+		return NULL;
+	}
+	return memcg;
+}
+
+/*
+ * The setup of the tests that fill a tmpfs under a kmem limit:
+ * create_limited(), and the test in a fresh tmpfs. Returns the cgroup, or
+ * NULL with nothing left behind; undo with destroy_in_tmpfs().
+ */
+static char *create_in_tmpfs(const char *root, const char *name,
+			     const char *mem, const char *kmem)
+{
+	char *memcg = create_limited(root, name, mem, kmem);
+
+	if (memcg && tmpfs_enter()) {
 		destroy_memcg(memcg);
 		free(memcg);
 		return NULL;
@@ -998,12 +1014,9 @@ static int test_kmem_limit_fault_reclaims(const char *root)
 	char *memcg;
 	pid_t pid;
 
-	memcg = create_memcg(root, "kmem_fault_reclaims");
-	if (!memcg || shared_init())
-		goto out;
-	if (cg_write(memcg, k->mem_limit, "512M") ||
-	    cg_write(memcg, k->limit, "16M"))
-		goto cleanup;
+	memcg = create_limited(root, "kmem_fault_reclaims", "512M", "16M");
+	if (!memcg)
+		return KSFT_FAIL;
 	pid = cg_fork_in(memcg, vmas_then_fault, (void *)nvmas);
 	if (pid < 0)
 		goto cleanup;
@@ -1023,7 +1036,6 @@ static int test_kmem_limit_fault_reclaims(const char *root)
 		ret = KSFT_PASS;
 cleanup:
 	destroy_memcg(memcg);
-out:
 	free(memcg);
 	return ret;
 }
@@ -1139,12 +1151,9 @@ static int test_kmem_limit_zswap(const char *root)
 	}
 	if (write_text(ZSWAP_ENABLED, "Y", 1) != 1)
 		return KSFT_FAIL;
-	memcg = create_memcg(root, "kmem_zswap");
-	if (!memcg || shared_init())
+	memcg = create_limited(root, "kmem_zswap", "64M", "2M");
+	if (!memcg)
 		goto out;
-	if (cg_write(memcg, k->mem_limit, "64M") ||
-	    cg_write(memcg, k->limit, "2M"))
-		goto cleanup;
 	if (cg_wait_exit(cg_fork_in(memcg, compressible_anon_then_dirs,
 				    (void *)(160L << 20)), 0)) {
 		ksft_print_msg("no directories after the anon went to zswap\n");
