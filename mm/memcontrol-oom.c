@@ -67,8 +67,10 @@ struct memcg_oom_handler {
  * memcg->oom_handlers_lock serialises the changes to the cgroup's list of
  * handlers and its count of them, its v2 handlers' events and the start of
  * its grace period. Taken to register and unregister, and once per OOM to
- * tell the handlers, in task context; never by the page allocator, nor to
- * ask whether a task is a handler, which walks the lists under RCU and may
+ * tell the handlers (for a system OOM from out_of_memory(), under
+ * oom_lock), in task context, with nothing allocated under it. Never taken
+ * to ask whether a task is a handler (the charge path, the allocator's
+ * reserve check, the signal path), which walks the lists under RCU and may
  * be asked in any context. One lock per cgroup: the handlers a tenant
  * registers on its cgroups delay nobody else's.
  */

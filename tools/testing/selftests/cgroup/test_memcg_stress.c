@@ -67,19 +67,6 @@ static int set_grace(const char *ms)
 		(ssize_t)strlen(ms) ? 0 : -1;
 }
 
-/*
- * How many times slower than usual the machine runs: the guest's runner
- * exports MEMCG_TEST_SLOW for the debug kernel. Bounds on how long the
- * tests wait for the kernel to act scale with it.
- */
-static int slow_factor(void)
-{
-	const char *s = getenv("MEMCG_TEST_SLOW");
-	int n = s ? atoi(s) : 1;
-
-	return n > 0 ? n : 1;
-}
-
 /* A tmpfs of the test's own, for the dentries the tests make. */
 static char tmpfs[PATH_MAX];
 
@@ -376,7 +363,7 @@ static int test_memcg_stress_two_bombs(const char *root)
 		goto out;
 	cg_fork_in(forks, fork_bomb_fn, NULL);
 	cg_fork_in(dentries, dentry_bomb_fn, NULL);
-	for (i = 0; i < 60 * slow_factor(); i++) {
+	for (i = 0; i < 60 * cg_slow_factor(); i++) {
 		sleep(1);
 		f = kmem_failures(forks);
 		d = kmem_failures(dentries);

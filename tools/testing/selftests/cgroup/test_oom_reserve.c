@@ -108,10 +108,16 @@ static long oom_event(const char *cgroup, const char *key)
 				"memory.oom_control", key);
 }
 
+/* Write @val to the sysctl file @path: 0, or -1 if it was refused. */
+static int set_sysctl(const char *path, const char *val)
+{
+	return write_text(path, (char *)val, strlen(val)) ==
+		(ssize_t)strlen(val) ? 0 : -1;
+}
+
 static int set_grace(const char *ms)
 {
-	return write_text(GRACE, (char *)ms, strlen(ms)) ==
-		(ssize_t)strlen(ms) ? 0 : -1;
+	return set_sysctl(GRACE, ms);
 }
 
 /*
@@ -376,22 +382,9 @@ static void destroy_group(char *cgroup)
 	set_grace("0");
 }
 
-/*
- * How many times slower than usual the machine runs: the guest's runner
- * exports MEMCG_TEST_SLOW for the debug kernel.
- */
-static int slow_factor(void)
-{
-	const char *s = getenv("MEMCG_TEST_SLOW");
-	int n = s ? atoi(s) : 1;
-
-	return n > 0 ? n : 1;
-}
-
 static int set_system_reserve(const char *kbytes)
 {
-	return write_text(SYSTEM_RESERVE, (char *)kbytes, strlen(kbytes)) ==
-		(ssize_t)strlen(kbytes) ? 0 : -1;
+	return set_sysctl(SYSTEM_RESERVE, kbytes);
 }
 
 /*
@@ -1209,7 +1202,7 @@ static int system_oom(const char *root, const char *reserve,
 	 * what the hog's last reclaim leaves lying around (some 0.5M here).
 	 */
 	if (read_text(MIN_FREE, min_free, sizeof(min_free)) <= 0 ||
-	    write_text(MIN_FREE, SYS_MIN_FREE, strlen(SYS_MIN_FREE)) < 0)
+	    set_sysctl(MIN_FREE, SYS_MIN_FREE))
 		return -1;
 	if (zone_pages(&free, &sys->min_pages))
 		goto out_min_free;
@@ -1426,7 +1419,7 @@ static int test_oom_reserve_system_stuck(const char *root)
 		       took, SYS_GRACE_BOUND);
 	if (!res.woken_ms || !killed || rc != 0 || !res.blocked)
 		return KSFT_FAIL;
-	if (took > (SYS_GRACE_BOUND + 3000) * slow_factor())
+	if (took > (SYS_GRACE_BOUND + 3000) * cg_slow_factor())
 		return KSFT_FAIL;
 	return KSFT_PASS;
 }
