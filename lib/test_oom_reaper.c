@@ -10,6 +10,11 @@
  *                                                that nothing can reap it
  *   /sys/kernel/debug/oom_reaper_test/release    ...anybody writes here
  *   /sys/kernel/debug/oom_reaper_test/held       how many tasks are held
+ *   /sys/kernel/debug/oom_reaper_test/charge_nofail
+ *                                                a task writing N here
+ *                                                allocates N pages with
+ *                                                __GFP_NOFAIL, charged to its
+ *                                                memory cgroup, then frees them
  *
  * A held task stands for a victim blocked on a lock. It sleeps in
  * TASK_IDLE, so it counts neither in the load average nor as a hung task;
@@ -20,6 +25,9 @@
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/gfp.h>
+#include <linux/kstrtox.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
@@ -74,6 +82,34 @@ static ssize_t release_write(struct file *file, const char __user *buf,
 	return count;
 }
 
+/*
+ * Charges that the memory cgroup code must not fail, as the page cache of
+ * block devices makes them for metadata reads: at most 64M at a time.
+ */
+static ssize_t charge_nofail_write(struct file *file, const char __user *buf,
+				   size_t count, loff_t *ppos)
+{
+	unsigned long nr, i;
+	struct page *page, *next;
+	LIST_HEAD(pages);
+	int err;
+
+	err = kstrtoul_from_user(buf, count, 0, &nr);
+	if (err)
+		return err;
+	if (nr > (64UL << 20) >> PAGE_SHIFT)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+		list_add(&page->lru, &pages);
+	}
+	list_for_each_entry_safe(page, next, &pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	return count;
+}
+
 static const struct file_operations hold_fops = {
 	.owner = THIS_MODULE,
 	.write = hold_write,
@@ -92,6 +128,12 @@ static const struct file_operations release_fops = {
 	.llseek = noop_llseek,
 };
 
+static const struct file_operations charge_nofail_fops = {
+	.owner = THIS_MODULE,
+	.write = charge_nofail_write,
+	.llseek = noop_llseek,
+};
+
 static int __init oom_reaper_test_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("oom_reaper_test", NULL);
@@ -100,6 +142,8 @@ static int __init oom_reaper_test_init(void)
 	debugfs_create_file("hold_mmap", 0200, dir, NULL, &hold_mmap_fops);
 	debugfs_create_file("release", 0200, dir, NULL, &release_fops);
 	debugfs_create_atomic_t("held", 0400, dir, &oom_reaper_test_held);
+	debugfs_create_file("charge_nofail", 0200, dir, NULL,
+			    &charge_nofail_fops);
 	oom_reaper_test_dir = dir;
 	return 0;
 }
@@ -112,5 +156,5 @@ static void __exit oom_reaper_test_exit(void)
 
 module_init(oom_reaper_test_init);
 module_exit(oom_reaper_test_exit);
-MODULE_DESCRIPTION("Hold tasks in uninterruptible sleep, for OOM reaper tests");
+MODULE_DESCRIPTION("Hold tasks in uninterruptible sleep and charge __GFP_NOFAIL pages, for OOM tests");
 MODULE_LICENSE("GPL");

@@ -34,8 +34,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1216,51 +1214,19 @@ static const struct cg_test tests[] = {
 /* Load lib/test_oom_reaper.ko unless its files are there; true if loaded. */
 static bool load_test_module(void)
 {
-	char path[PATH_MAX];
-	struct utsname uts;
-	int fd, err = 0;
-
 	if (!access(HOLD, F_OK))
 		return false;
-	if (uname(&uts)) {
-		ksft_print_msg("uname: %s\n", strerror(errno));
-		return false;
-	}
-	snprintf(path, sizeof(path), "/lib/modules/%s/kernel/lib/%s.ko",
-		 uts.release, MODULE_NAME);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ksft_print_msg("cannot open %s: %s\n", path, strerror(errno));
-		return false;
-	}
-	if (syscall(SYS_finit_module, fd, "", 0))
-		err = errno;
-	close(fd);
-	if (err && err != EEXIST)
-		ksft_print_msg("cannot load %s: %s\n", path, strerror(err));
-	else if (!err)
-		ksft_print_msg("loaded %s\n", path);
-	return !err;
+	return cg_load_test_module(MODULE_NAME) > 0;
 }
 
 /*
  * Unload the module this test loaded, once the tasks it held have let go
- * of its files (for up to 5 s).
+ * of its files.
  */
 static void unload_test_module(void)
 {
-	int i, err = 0;
-
 	release_all();
-	for (i = 0; i < 50; i++) {
-		if (!syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK))
-			return;
-		err = errno;
-		if (err != EWOULDBLOCK && err != EBUSY)
-			break;
-		usleep(100000);
-	}
-	ksft_print_msg("cannot unload %s: %s\n", MODULE_NAME, strerror(err));
+	cg_unload_test_module(MODULE_NAME);
 }
 
 int main(void)

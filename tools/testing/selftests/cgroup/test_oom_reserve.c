@@ -64,6 +64,7 @@ struct shared {
 	int woken;		/* ... and saw the OOM */
 	long allocated;		/* bytes it faulted in since */
 	int go;			/* the test: the handler may finish */
+	int charge;		/* the test: the charging task may charge */
 	int error;		/* errno of a failed registration */
 };
 
@@ -196,11 +197,29 @@ struct handler_args {
 	bool kill_hog;		/* then kill shared->hog */
 	const char *also;	/* v2: another cgroup to register on, or NULL */
 	const char *on;		/* register there, not where it runs */
+	const char *read;	/* then read this file (page cache) */
 };
+
+/* Read @path to its end, counting in shared->allocated; 0 or -1. */
+static int read_file(const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		shared->allocated += n;
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
 
 /*
  * A test OOM handler: register, wait for the OOM, fault in @size bytes,
- * wait for the test's go, kill the hog. Never a victim of the kernel.
+ * read @read, wait for the test's go, kill the hog. Never a victim of the
+ * kernel.
  */
 static int handler_fn(const char *cgroup, void *arg)
 {
@@ -243,6 +262,8 @@ static int handler_fn(const char *cgroup, void *arg)
 			shared->allocated = off + PAGE_SIZE;
 		}
 	}
+	if (a->read && read_file(a->read))
+		return 3;
 	while (!READ_ONCE(shared->go))
 		usleep(10000);
 	if (a->kill_hog && kill_pid(READ_ONCE(shared->hog)))
@@ -934,6 +955,7 @@ enum sys_handler {
 	SYS_KILL,		/* allocate SYS_HANDLER, read /proc, kill */
 	SYS_FLOOR,		/* allocate the min watermarks, watch free */
 	SYS_STUCK,		/* wait for a lock the locker holds */
+	SYS_PLAIN,		/* v1: as nobody, a plain listener */
 };
 
 static struct system_oom *sys;
@@ -1001,6 +1023,7 @@ static int system_hog_fn(void)
 
 static int system_floor_handler_fn(int fd, const struct timespec *t0);
 static int system_stuck_handler_fn(int fd, const struct timespec *t0);
+static int system_plain_listener_fn(int fd, const struct timespec *t0);
 
 /*
  * A root OOM handler: registered and locked in memory before the hog
@@ -1017,16 +1040,20 @@ static int system_handler_fn(const char *root, const struct timespec *t0,
 	pid_t hog;
 	int fd;
 
+	if (how == SYS_PLAIN && (setgid(NOBODY) || setuid(NOBODY)))
+		return 1;
 	fd = register_handler(root);
 	if (fd < 0) {
 		sys->error = -fd;
 		return 1;
 	}
-	if (mlockall(MCL_CURRENT))
+	if (how != SYS_PLAIN && mlockall(MCL_CURRENT))
 		return 1;
 	sys->registered = 1;
 	while (!(hog = READ_ONCE(sys->hog)))
 		usleep(1000);
+	if (how == SYS_PLAIN)
+		return system_plain_listener_fn(fd, t0);
 	if (wait_oom(fd, 60000))
 		return 2;
 	sys->woken_ms = since_ms(t0);
@@ -1161,6 +1188,29 @@ static int system_locker_fn(void)
 	return 0;
 }
 
+/*
+ * A plain listener on the root's memory.oom_control: watch for a
+ * notification until the kernel OOM killer has acted and half a second
+ * more. 0 if never told, 6 if told, 7 if the kernel never acted.
+ */
+static int system_plain_listener_fn(int fd, const struct timespec *t0)
+{
+	int i;
+
+	for (i = 0; i < 300 && vmstat("oom_kill ") <= sys->kills; i++) {
+		if (!wait_oom(fd, 100))
+			goto told;
+	}
+	if (i == 300)
+		return 7;
+	if (wait_oom(fd, 500))
+		return 0;
+told:
+	sys->woken_ms = since_ms(t0);
+	sys->woken = 1;
+	return 6;
+}
+
 /* Is @pid in uninterruptible sleep? */
 static bool in_d_state(pid_t pid)
 {
@@ -1184,12 +1234,13 @@ static int system_oom(const char *root, const char *reserve,
 		      const char *grace, enum sys_handler how,
 		      int *handler_rc, struct system_oom *res)
 {
-	char swaps[8][PATH_MAX], min_free[32];
+	char swaps[8][PATH_MAX], min_free[32], path[PATH_MAX];
 	pid_t hog, handler, locker = -1;
 	struct timespec t0;
 	int nswaps, status, i, ret = -1;
 	long kills, free;
 
+	snprintf(path, sizeof(path), "%s/memory.oom_control", root);
 	/* Let a previous system OOM and its grace period end first. */
 	usleep((SYS_GRACE_MS + 500) * 1000);
 	sys = mmap(NULL, sizeof(*sys), PROT_READ | PROT_WRITE,
@@ -1223,6 +1274,9 @@ static int system_oom(const char *root, const char *reserve,
 			goto out;
 		}
 	}
+	/* A plain listener may write the file, as if root had let it. */
+	if (how == SYS_PLAIN && chmod(path, 0666))
+		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	handler = fork();
 	if (handler == 0)
@@ -1237,6 +1291,8 @@ static int system_oom(const char *root, const char *reserve,
 		}
 		usleep(10000);
 	}
+	if (how == SYS_PLAIN)
+		chmod(path, 0644);
 	if (how == SYS_STUCK) {
 		locker = fork();
 		if (locker == 0)
@@ -1301,6 +1357,8 @@ static int system_oom(const char *root, const char *reserve,
 		       sys->alloc_ms, sys->kill_ms);
 	ksft_print_msg("kernel OOM kills: %ld\n", vmstat("oom_kill ") - kills);
 out:
+	if (how == SYS_PLAIN)
+		chmod(path, 0644);
 	if (locker > 0) {
 		sys->stop = 1;
 		kill(locker, SIGKILL);
@@ -1424,6 +1482,135 @@ static int test_oom_reserve_system_stuck(const char *root)
 	return KSFT_PASS;
 }
 
+/*
+ * v1: a task without CAP_SYS_ADMIN that may write the root's
+ * memory.oom_control registers there as a plain listener, as it did
+ * before handlers, not as a handler of system OOMs: a system OOM with a
+ * 60 s grace period does not wait for it, and it is not told, as the
+ * root's plain listeners never were. (v2: such a registration fails
+ * with EPERM, test_oom_reserve_root_only.)
+ */
+static int test_oom_reserve_system_plain(const char *root)
+{
+	struct system_oom res;
+	int rc = -1, killed;
+
+	if (v2)
+		return KSFT_SKIP;
+	killed = system_oom(root, SYS_RESERVE, SYS_LONG_GRACE, SYS_PLAIN, &rc,
+			    &res);
+	if (killed < 0)
+		return KSFT_FAIL;
+	ksft_print_msg("nobody's registration on the root: %s at %.0f ms (rc %d)\n",
+		       res.woken ? "told" : "not told", res.woken_ms, rc);
+	if (rc != 0 || !killed)
+		return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+#define NOFAIL_MODULE	"test_oom_reaper"
+#define CHARGE_NOFAIL	"/sys/kernel/debug/oom_reaper_test/charge_nofail"
+#define CACHE_FILE	"oom_reserve_cache"	/* in the working directory */
+#define CACHE_SIZE	MB(8)
+
+/* @size bytes in @path, written to disk and dropped from the page cache. */
+static int make_uncached_file(const char *path, size_t size)
+{
+	char buf[65536];
+	size_t off;
+	int fd, ret = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	memset(buf, 1, sizeof(buf));
+	for (off = 0; off < size; off += sizeof(buf))
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			goto out;
+	/* No fadvise(2) in every kernel: drop all the clean page cache. */
+	if (!fsync(fd) && !set_sysctl("/proc/sys/vm/drop_caches", "1"))
+		ret = 0;
+out:
+	close(fd);
+	return ret;
+}
+
+/*
+ * In the cgroup, not a handler: 1M of charges that must not fail, once
+ * the test says so. Started before the OOM, through a file opened before:
+ * during the grace period an open() in the cgroup would fail, and a fault
+ * would wait for the handlers, as every other charge does.
+ */
+static int nofail_fn(const char *cgroup, void *arg)
+{
+	while (!READ_ONCE(shared->charge))
+		usleep(10000);
+	return write(*(int *)arg, "256", 3) == 3 ? 0 : errno;
+}
+
+/*
+ * Charges that the kernel forces over the limit when they cannot be met
+ * (__GFP_NOFAIL: the page cache of block devices, for metadata) reclaim
+ * first during a grace period, as they would without handlers: with 8M
+ * of page cache that the handler read from its reserve, 1M charged
+ * __GFP_NOFAIL by another task of the cgroup reclaims that cache rather
+ * than go over the limit on top of it (lib/test_oom_reaper.ko charges).
+ */
+static int test_oom_reserve_grace_nofail(const char *root)
+{
+	struct handler_args args = { .read = CACHE_FILE };
+	const char *key = v2 ? "file " : "total_cache ";
+	long before, after;
+	int loaded, rc, fd = -1, ret = KSFT_FAIL;
+	char *cgroup = NULL;
+	pid_t pid;
+
+	loaded = cg_load_test_module(NOFAIL_MODULE);
+	if (loaded < 0)
+		return KSFT_SKIP;
+	if (make_uncached_file(CACHE_FILE, CACHE_SIZE)) {
+		ksft_print_msg("cannot write %s: %s\n", CACHE_FILE, strerror(errno));
+		goto out;
+	}
+	cgroup = create_oom_group(root, "oom_reserve_nofail", LIMIT, "16M");
+	if (!cgroup || shared_init())
+		goto out;
+	if ((!v2 && cg_write(cgroup, "memory.oom_control", "0")) ||
+	    set_grace("60000"))
+		goto out;
+	fd = open(CHARGE_NOFAIL, O_WRONLY);
+	pid = fd < 0 ? -1 : cg_fork_in(cgroup, nofail_fn, &fd);
+	if (pid < 0 || start_handler_and_hog(cgroup, cgroup, &args) < 0)
+		goto out;
+	if (wait_for(&shared->allocated, CACHE_SIZE, 30)) {
+		ksft_print_msg("the handler read %ld bytes only\n",
+			       READ_ONCE(shared->allocated));
+		goto out;
+	}
+	before = cg_read_key_long(cgroup, "memory.stat", key);
+	shared->charge = 1;
+	rc = cg_wait_exit(pid, 30);
+	if (rc) {
+		ksft_print_msg("the __GFP_NOFAIL charges failed: %s\n",
+			       rc > 0 ? strerror(rc) : "killed or stuck");
+		show_task("the charging task", pid);
+		goto out;
+	}
+	after = cg_read_key_long(cgroup, "memory.stat", key);
+	ksft_print_msg("page cache %ld KiB before 1M of __GFP_NOFAIL charges, %ld KiB after\n",
+		       before >> 10, after >> 10);
+	if (before >= CACHE_SIZE && after < before / 2)
+		ret = KSFT_PASS;
+out:
+	if (fd >= 0)
+		close(fd);
+	destroy_group(cgroup);
+	unlink(CACHE_FILE);
+	if (loaded > 0)
+		cg_unload_test_module(NOFAIL_MODULE);
+	return ret;
+}
+
 static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_write),
 	CG_TEST(test_oom_reserve_none),
@@ -1435,6 +1622,7 @@ static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_root_only),
 	CG_TEST(test_oom_reserve_root_fd),
 	CG_TEST(test_oom_reserve_fallback),
+	CG_TEST(test_oom_reserve_grace_nofail),
 };
 
 static const struct cg_test system_tests[] = {
@@ -1442,6 +1630,7 @@ static const struct cg_test system_tests[] = {
 	CG_TEST(test_oom_reserve_system_none),
 	CG_TEST(test_oom_reserve_system_floor),
 	CG_TEST(test_oom_reserve_system_stuck),
+	CG_TEST(test_oom_reserve_system_plain),
 };
 
 int main(int argc, char **argv)
