@@ -12,7 +12,7 @@ STEP := $(S)/step.sh
 VARIANT := $(if $(filter 1,$(BASE)),base,patched)
 
 .PHONY: all deps prepare kernel tests images demo check check-static \
-	check-debug check-series format-patch bench apply clean help
+	check-debug check-series check-configs format-patch bench apply clean help
 
 all: deps prepare kernel tests images demo
 
@@ -29,6 +29,7 @@ help:
 	@echo "make check-static  only the static checks (series, Signed-off-by, checkpatch)"
 	@echo "make check-debug   the same guests on a KASAN/lockdep/kmemleak kernel"
 	@echo "make check-series  apply and build the series patch by patch (W=1 on touched files)"
+	@echo "make check-configs build the touched files under Debian's 6.12 configs (+ MEMCG=n, SWAP=n), W=1"
 	@echo "make format-patch  the series as git am-able mails with a cover letter, in build/format-patch"
 	@echo "make bench         base and patched kernels booted alike: cost ratios and OOM timings"
 	@echo "make apply KSRC=D  copy the overlay into your 6.12 tree D and apply the series"
@@ -70,6 +71,9 @@ check-debug: images
 
 check-series: kernel
 	@$(STEP) check-series $(S)/check-series.sh
+
+check-configs: prepare
+	@$(STEP) check-configs $(S)/check-configs.sh
 
 format-patch: prepare
 	@$(S)/format-patch.sh

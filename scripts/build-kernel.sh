@@ -16,10 +16,48 @@ JOBS=${JOBS:-$(nproc)}
 KMAKE="make -C $SRC O=$OBJ CC=ccache\ gcc -j$JOBS"
 mkdir -p "$OBJ"
 
-# Reconfigure when the fragment changed (or the first time).
+# The options the fragments ask for, as the last fragment that sets each
+# asks.
+declare -A wants
+opts=
+# shellcheck disable=SC2086
+while read -r line; do
+	case "$line" in
+	CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
+	"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; want=n ;;
+	*) continue ;;
+	esac
+	[ -n "${wants[$opt]:-}" ] || opts="$opts $opt"
+	wants[$opt]=$want
+done < <(cat $FRAGMENTS)
+
+# config_ok [-v]: has .config every option as asked (-v: say which not)?
+config_ok() {
+	local opt want got ok=0
+	for opt in $opts; do
+		want=${wants[$opt]}
+		got=$(sed -n "s/^$opt=//p" "$OBJ/.config")
+		[ -n "$got" ] || got=n
+		[ "$got" != "$want" ] || continue
+		# The base tree lacks the options that the series adds.
+		if [ "$VARIANT" = base ] &&
+			! grep -rqx --include='Kconfig*' "config ${opt#CONFIG_}" "$SRC"; then
+			continue
+		fi
+		[ "${1:-}" != -v ] || echo "config: $opt=$want requested, got $got" >&2
+		ok=1
+	done
+	return $ok
+}
+
+# Reconfigure when the fragment changed (or the first time), and when an
+# option went missing: a build of a tree with patches popped (quilt)
+# drops the options those patches add from .config for good.
+VARIANT=$1
 # shellcheck disable=SC2086
 fsum=$(cat $FRAGMENTS | sha256sum | cut -d' ' -f1)
-if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fsum" ]; then
+if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fsum" ] ||
+	! config_ok; then
 	# shellcheck disable=SC2086
 	echo "configuring $1: tinyconfig + $(for f in $FRAGMENTS; do basename "$f"; done | paste -sd+)"
 	eval "$KMAKE tinyconfig" >/dev/null
@@ -27,35 +65,7 @@ if [ ! -f "$OBJ/.config" ] || [ "$(cat "$OBJ/fragment.sum" 2>/dev/null)" != "$fs
 	"$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" \
 		$FRAGMENTS >"$LOGS/config-$1.log"
 	eval "$KMAKE olddefconfig" >>"$LOGS/config-$1.log"
-	# Every option of the fragments must have survived the dependency
-	# check, as the last fragment that sets it asks.
-	declare -A wants
-	opts=
-	while read -r line; do
-		case "$line" in
-		CONFIG_*=*) opt=${line%%=*} want=${line#*=} ;;
-		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; want=n ;;
-		*) continue ;;
-		esac
-		[ -n "${wants[$opt]:-}" ] || opts="$opts $opt"
-		wants[$opt]=$want
-	done < <(cat $FRAGMENTS)
-	bad=0
-	for opt in $opts; do
-		want=${wants[$opt]}
-		got=$(sed -n "s/^$opt=//p" "$OBJ/.config")
-		[ -n "$got" ] || got=n
-		# The base tree lacks the options that the series adds.
-		if [ "$got" != "$want" ] && [ "$1" = base ] &&
-			! grep -rqx --include='Kconfig*' "config ${opt#CONFIG_}" "$SRC"; then
-			continue
-		fi
-		if [ "$got" != "$want" ]; then
-			echo "config: $opt=$want requested, got $got" >&2
-			bad=1
-		fi
-	done
-	[ $bad = 0 ] || die "the config fragment does not apply cleanly"
+	config_ok -v || die "the config fragment does not apply cleanly"
 	echo "$fsum" >"$OBJ/fragment.sum"
 fi
 
