@@ -32,6 +32,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/wait.h>
 
 static DECLARE_WAIT_QUEUE_HEAD(oom_reaper_test_wait);
@@ -99,15 +100,16 @@ static ssize_t charge_nofail_write(struct file *file, const char __user *buf,
 		return err;
 	if (nr > (64UL << 20) >> PAGE_SHIFT)
 		return -EINVAL;
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr && !fatal_signal_pending(current); i++) {
 		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
 		list_add(&page->lru, &pages);
+		cond_resched();
 	}
 	list_for_each_entry_safe(page, next, &pages, lru) {
 		list_del(&page->lru);
 		__free_page(page);
 	}
-	return count;
+	return i < nr ? -EINTR : count;
 }
 
 static const struct file_operations hold_fops = {

@@ -39,9 +39,11 @@ config_ok() {
 		got=$(sed -n "s/^$opt=//p" "$OBJ/.config")
 		[ -n "$got" ] || got=n
 		[ "$got" != "$want" ] || continue
-		# The base tree lacks the options that the series adds.
-		if [ "$VARIANT" = base ] &&
-			! grep -rqx --include='Kconfig*' "config ${opt#CONFIG_}" "$SRC"; then
+		# The base tree lacks the options that the series adds. (A
+		# patched tree with patches popped does too: build it with
+		# them pushed.)
+		if [ "$VARIANT" = base ] && ! grep -rqE --include='Kconfig*' \
+			"^[[:space:]]*(menu)?config ${opt#CONFIG_}[[:space:]]*$" "$SRC"; then
 			continue
 		fi
 		[ "${1:-}" != -v ] || echo "config: $opt=$want requested, got $got" >&2

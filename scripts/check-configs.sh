@@ -14,7 +14,7 @@
 # object whose Makefile line needs an option the config lacks is skipped
 # and said so. The base is compiled only for a file that has warnings.
 #   usage: check-configs.sh [CONFIG...]
-set -eu
+set -eu -o pipefail
 . "$(dirname "$0")/common.sh"
 CFGDIR=${CFGDIR:-/usr/src/linux-config-$KVER}
 [ -f "$PATCHED_SRC/Makefile" ] || die "no patched tree: run 'make prepare'"
@@ -24,45 +24,53 @@ export CCACHE_DIR=${CCACHE_DIR:-${HOME:-$BUILD}/.cache/ccache}
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1
 JOBS=${JOBS:-$(nproc)}
 
-# The kernel C files the patches touch or create (tools/ is userspace).
+# The kernel C files the patches touch or create, and the overlay's (tools/
+# is userspace).
 # shellcheck disable=SC2046
-files=$(awk '/^\+\+\+ b\/.*\.c$/ { print substr($2, 3) }' \
-	$(grep -v '^\s*\(#\|$\)' "$TOP/series" | sed "s|^|$TOP/patches/|") |
-	grep -v '^tools/' | sort -u)
+files=$( (awk '/^\+\+\+ b\/.*\.c$/ { print substr($2, 3) }' \
+	$(grep -v '^\s*\(#\|$\)' "$TOP/series" | sed "s|^|$TOP/patches/|")
+	overlay_files | grep '\.c$') | grep -v '^tools/' | sort -u)
 
-# config NAME: the Debian config it starts from, then scripts/config edits.
+# config NAME: the Debian config it starts from, then one option to turn
+# on (=y) or off (=n), or none.
 config_of() {
 	case "$1" in
 	generic) echo "amd64_none_amd64" ;;
-	generic-v1) echo "amd64_none_amd64 -e MEMCG_V1" ;;
+	generic-v1) echo "amd64_none_amd64 MEMCG_V1=y" ;;
 	rt) echo "amd64_rt_amd64" ;;
 	cloud) echo "amd64_none_cloud-amd64" ;;
-	no-memcg) echo "amd64_none_amd64 -d MEMCG" ;;
-	no-swap) echo "amd64_none_amd64 -d SWAP" ;;
+	no-memcg) echo "amd64_none_amd64 MEMCG=n" ;;
+	no-swap) echo "amd64_none_amd64 SWAP=n" ;;
 	*) die "unknown config '$1'" ;;
 	esac
 }
 
-# configure VARIANT NAME: the O= directory of NAME for the base or patched
-# tree, configured; prints it.
+# configure VARIANT NAME: configure build/configs/VARIANT-NAME, the O=
+# directory of NAME for the base or patched tree (kept while the config
+# is the same).
 configure() {
-	local src=$BUILD/$1/src obj=$BUILD/configs/$1-$2 sum
-	# shellcheck disable=SC2046
-	set -- $(config_of "$2")
-	sum=$( (echo "$*"; xzcat "$CFGDIR/config.$1.xz") | sha256sum | cut -d' ' -f1)
-	if [ "$(cat "$obj/config.sum" 2>/dev/null)" != "$sum" ]; then
-		mkdir -p "$obj"
-		xzcat "$CFGDIR/config.$1.xz" >"$obj/.config"
-		shift
-		# Debian's signing keys and BTF are not needed for objects.
-		"$src/scripts/config" --file "$obj/.config" \
-			--set-str SYSTEM_TRUSTED_KEYS "" \
-			--set-str SYSTEM_REVOCATION_KEYS "" \
-			-d DEBUG_INFO_BTF -m TEST_OOM_REAPER "$@"
-		make -C "$src" O="$obj" olddefconfig >/dev/null
-		echo "$sum" >"$obj/config.sum"
-	fi
-	echo "$obj"
+	local src=$BUILD/$1/src obj=$BUILD/configs/$1-$2 base opt sum
+	read -r base opt < <(config_of "$2")
+	sum=$( (echo "$base $opt"; xzcat "$CFGDIR/config.$base.xz") | sha256sum | cut -d' ' -f1)
+	[ "$(cat "$obj/config.sum" 2>/dev/null)" != "$sum" ] || return 0
+	rm -f "$obj/config.sum"
+	mkdir -p "$obj"
+	xzcat "$CFGDIR/config.$base.xz" >"$obj/.config"
+	# Debian's signing keys and BTF are not needed for objects; the test
+	# module is an overlay file the series wires in.
+	"$src/scripts/config" --file "$obj/.config" \
+		--set-str SYSTEM_TRUSTED_KEYS "" --set-str SYSTEM_REVOCATION_KEYS "" \
+		-d DEBUG_INFO_BTF -m TEST_OOM_REAPER
+	case "$opt" in
+	*=y) "$src/scripts/config" --file "$obj/.config" -e "${opt%=y}" ;;
+	*=n) "$src/scripts/config" --file "$obj/.config" -d "${opt%=n}" ;;
+	esac
+	make -C "$src" O="$obj" olddefconfig >/dev/null
+	case "$opt" in
+	*=y) grep -qx "CONFIG_$opt" "$obj/.config" ;;
+	*=n) ! grep -q "^CONFIG_${opt%=n}=" "$obj/.config" ;;
+	esac || die "$2: $opt did not survive olddefconfig"
+	echo "$sum" >"$obj/config.sum"
 }
 
 # built OBJDIR FILE: does the config build FILE? Its Makefile line's
@@ -79,27 +87,35 @@ built() {
 
 # warnings VARIANT OBJDIR FILE...: the W=1 warnings of the kernel's C
 # compiles (not of host tools such as genksyms' bison grammar), with paths
-# relative to the tree and without line numbers.
+# relative to the tree and without line numbers. A build that fails is one
+# more line.
 warnings() {
-	local variant=$1 src=$BUILD/$1/src obj=$2 objs=
+	local variant=$1 src=$BUILD/$1/src obj=$2 objs='' f log
 	shift 2
 	for f; do objs="$objs ${f%.c}.o"; rm -f "$obj/${f%.c}.o"; done
+	log=$obj/build.log
 	# shellcheck disable=SC2086
-	make -C "$src" O="$obj" CC="ccache gcc" -j"$JOBS" W=1 $objs 2>&1 |
-		grep -E ': (warning|error): ' |
-		sed -E "s|^$src/||; s|^(\.\./)*$variant/src/||" |
-		grep -v '^scripts/' | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u || true
+	{
+		make -C "$src" O="$obj" CC="ccache gcc" -j"$JOBS" W=1 $objs >"$log" 2>&1 ||
+			echo "build failed, see $log"
+		for f; do [ -f "$obj/${f%.c}.o" ] || echo "${f%.c}.o: not built"; done
+		{ grep -E ': (warning|error|fatal error): ' "$log" || true; } |
+			sed -E "s|^$src/||; s|^(\.\./)*$variant/src/||" |
+			{ grep -v '^scripts/' || true; } | sed -E 's/:[0-9]+:[0-9]+:/:/'
+	} | sort
 }
 
 names=${*:-generic generic-v1 rt cloud no-memcg no-swap}
 fail=0
 for name in $names; do
 	start=$(date +%s)
-	obj=$(configure patched "$name")
+	configure patched "$name"
+	obj=$BUILD/configs/patched-$name
 	todo='' skipped=''
 	for f in $files; do
 		if built "$obj" "$f"; then todo="$todo $f"; else skipped="$skipped $f"; fi
 	done
+	[ -n "$todo" ] || die "$name: none of the series' files is built"
 	# shellcheck disable=SC2086
 	new=$(warnings patched "$obj" $todo)
 	if [ -n "$new" ]; then
@@ -109,9 +125,12 @@ for name in $names; do
 			! echo "$new" | grep -q "^$f:" || [ ! -f "$BASE_SRC/$f" ] || basef="$basef $f"
 		done
 		old=
-		# shellcheck disable=SC2086
-		[ -z "$basef" ] || old=$(warnings base "$(configure base "$name")" $basef)
-		new=$(comm -13 <(echo "$old" | sort -u) <(echo "$new" | sort -u))
+		if [ -n "$basef" ]; then
+			configure base "$name"
+			# shellcheck disable=SC2086
+			old=$(warnings base "$BUILD/configs/base-$name" $basef)
+		fi
+		new=$(comm -13 <(echo "$old") <(echo "$new"))
 	fi
 	secs=$(($(date +%s) - start))
 	if [ -n "$new" ]; then

@@ -1235,6 +1235,7 @@ static int system_oom(const char *root, const char *reserve,
 		      int *handler_rc, struct system_oom *res)
 {
 	char swaps[8][PATH_MAX], min_free[32], path[PATH_MAX];
+	struct stat st = { .st_mode = 0644 };
 	pid_t hog, handler, locker = -1;
 	struct timespec t0;
 	int nswaps, status, i, ret = -1;
@@ -1275,8 +1276,11 @@ static int system_oom(const char *root, const char *reserve,
 		}
 	}
 	/* A plain listener may write the file, as if root had let it. */
-	if (how == SYS_PLAIN && chmod(path, 0666))
+	if (how == SYS_PLAIN && (stat(path, &st) || chmod(path, 0666))) {
+		ksft_print_msg("cannot make %s writable: %s\n", path,
+			       strerror(errno));
 		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	handler = fork();
 	if (handler == 0)
@@ -1292,7 +1296,7 @@ static int system_oom(const char *root, const char *reserve,
 		usleep(10000);
 	}
 	if (how == SYS_PLAIN)
-		chmod(path, 0644);
+		chmod(path, st.st_mode & 07777);
 	if (how == SYS_STUCK) {
 		locker = fork();
 		if (locker == 0)
@@ -1358,7 +1362,7 @@ static int system_oom(const char *root, const char *reserve,
 	ksft_print_msg("kernel OOM kills: %ld\n", vmstat("oom_kill ") - kills);
 out:
 	if (how == SYS_PLAIN)
-		chmod(path, 0644);
+		chmod(path, st.st_mode & 07777);
 	if (locker > 0) {
 		sys->stop = 1;
 		kill(locker, SIGKILL);
@@ -1599,12 +1603,19 @@ static int test_oom_reserve_grace_nofail(const char *root)
 	after = cg_read_key_long(cgroup, "memory.stat", key);
 	ksft_print_msg("page cache %ld KiB before 1M of __GFP_NOFAIL charges, %ld KiB after\n",
 		       before >> 10, after >> 10);
+	/* Reclaimed, not made room for by the OOM killer. */
+	if (oom_event(cgroup, "oom_kill ") != 0 ||
+	    waitpid(shared->hog, NULL, WNOHANG) != 0) {
+		ksft_print_msg("the kernel OOM killer acted during the grace period\n");
+		goto out;
+	}
 	if (before >= CACHE_SIZE && after < before / 2)
 		ret = KSFT_PASS;
 out:
 	if (fd >= 0)
 		close(fd);
 	destroy_group(cgroup);
+	set_grace("0");
 	unlink(CACHE_FILE);
 	if (loaded > 0)
 		cg_unload_test_module(NOFAIL_MODULE);
