@@ -384,6 +384,17 @@ fail:
 	return NULL;
 }
 
+/*
+ * Hold the OOM killer of a create_oom_group() cgroup off for a grace period
+ * of @ms only, v1's oom_kill_disable cleared.
+ */
+static int grace_only(const char *cgroup, const char *ms)
+{
+	if (!v2 && cg_write(cgroup, "memory.oom_control", "0"))
+		return -1;
+	return set_grace(ms);
+}
+
 static void destroy_group(char *cgroup)
 {
 	int i;
@@ -895,8 +906,7 @@ static int test_oom_reserve_fallback(const char *root)
 	cgroup = create_oom_group(root, "oom_reserve_fallback", LIMIT, RESERVE);
 	if (!cgroup || shared_init())
 		goto out;
-	if ((!v2 && cg_write(cgroup, "memory.oom_control", "0")) ||
-	    set_grace("500"))
+	if (grace_only(cgroup, "500"))
 		goto out;
 	if (start_handler_and_hog(cgroup, cgroup, &args) < 0)
 		goto out;
@@ -1579,8 +1589,7 @@ static int test_oom_reserve_grace_nofail(const char *root)
 	cgroup = create_oom_group(root, "oom_reserve_nofail", LIMIT, "16M");
 	if (!cgroup || shared_init())
 		goto out;
-	if ((!v2 && cg_write(cgroup, "memory.oom_control", "0")) ||
-	    set_grace("60000"))
+	if (grace_only(cgroup, "60000"))
 		goto out;
 	fd = open(CHARGE_NOFAIL, O_WRONLY);
 	pid = fd < 0 ? -1 : cg_fork_in(cgroup, nofail_fn, &fd);
