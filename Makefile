@@ -22,7 +22,7 @@ help:
 	@echo "make prepare       unpack 6.12 into build/, copy the overlay, quilt push the series (no fuzz)"
 	@echo "make kernel        configure (tinyconfig + kernel/configs/memcg-qemu.config) and build bzImage"
 	@echo "make tests         build the selftests statically"
-	@echo "make images        make the busybox initramfs and the test disk's contents"
+	@echo "make images        the busybox initramfs and test disk, and the Debian guest (debootstrap)"
 	@echo "make demo          boot the kernel in QEMU and show the series at work"
 	@echo "make check         static checks, then the selftests in cgroup v2 and v1 guests,"
 	@echo "                   and the v2 guests again on a kernel without CONFIG_MEMCG_V1"
@@ -54,6 +54,7 @@ tests: kernel
 	@$(STEP) tests $(S)/build-tests.sh
 
 images: tests
+	@$(STEP) "debian root" $(S)/mkdebian.sh
 	@$(STEP) images $(S)/mkimage.sh
 
 demo: images

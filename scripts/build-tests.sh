@@ -10,7 +10,7 @@ variant_dirs patched
 
 OUT=$BUILD/tests
 mkdir -p "$OUT"
-for dir in $(awk '!/^[[:space:]]*(#|$)/ { sub("/[^/]*$", "", $3); print $3 }' \
+for dir in $(awk '!/^[[:space:]]*(#|$)/ && $3 !~ /\.sh$/ { sub("/[^/]*$", "", $3); print $3 }' \
 		"$TOP/scripts/guest-tests.list" | sort -u); do
 	echo "building selftests/$dir"
 	mkdir -p "$OUT/$dir"
@@ -21,8 +21,8 @@ for dir in $(awk '!/^[[:space:]]*(#|$)/ { sub("/[^/]*$", "", $3); print $3 }' \
 		die "building selftests/$dir failed"
 	fi
 done
-# The reference OOM handler (tools/mm), the demo's memory hog and the
-# guest side of make bench.
+# The reference OOM handler (tools/mm), the demo's memory hog, the
+# guest side of make bench and the Debian guest's fork bomb.
 mkdir -p "$OUT/mm" "$OUT/demo"
 gcc -static -O2 -Wall -o "$OUT/mm/oom_handler" "$SRC/tools/mm/oom_handler.c" ||
 	die "building tools/mm/oom_handler failed"
@@ -30,10 +30,16 @@ gcc -static -O2 -Wall -o "$OUT/demo/hog" "$TOP/scripts/guest/hog.c" ||
 	die "building the demo's hog failed"
 gcc -static -O2 -Wall -o "$OUT/demo/bench" "$TOP/scripts/guest/bench.c" ||
 	die "building the bench failed"
+gcc -static -O2 -Wall -o "$OUT/demo/forkbomb" "$TOP/scripts/guest/forkbomb.c" ||
+	die "building the Debian guest's fork bomb failed"
+# The Debian guest's tests are shell scripts (scripts/guest/debian).
+mkdir -p "$OUT/debian"
+install -m 755 "$TOP"/scripts/guest/debian/*.sh "$OUT/debian/"
 # Every listed test must exist and be static.
 awk '!/^[[:space:]]*(#|$)/ { print $3 }' "$TOP/scripts/guest-tests.list" |
 while read -r t; do
 	[ -x "$OUT/$t" ] || die "listed test $t was not built"
+	case "$t" in *.sh) continue ;; esac
 	file "$OUT/$t" 2>/dev/null | grep -q 'statically linked' ||
 		die "$t is not statically linked"
 done

@@ -4,10 +4,11 @@
 set -eu
 . "$(dirname "$0")/common.sh"
 
-# linux-config-6.12: Debian's own configs, for check-configs.sh.
+# linux-config-6.12: Debian's own configs, for check-configs.sh;
+# debootstrap: the Debian guest (mkdebian.sh).
 PKGS="linux-source-6.12 linux-config-6.12 qemu-system-x86 busybox-static
 quilt ccache gcc make libc6-dev bc bison flex libelf-dev libssl-dev perl
-cpio gzip xz-utils rsync e2fsprogs util-linux file"
+cpio gzip xz-utils rsync e2fsprogs util-linux file debootstrap"
 # make bench also plots.
 [ "${1:-}" != bench ] || PKGS="gnuplot-nox"
 

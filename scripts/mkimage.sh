@@ -45,3 +45,29 @@ for l in libc.so.6 libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do
 done
 cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
 du -sh "$R" | awk '{print "root disk contents: " $1}'
+
+# The Debian guest's root (debian-* boot modes): mkdebian.sh's Debian 12
+# with the reference OOM handler and its unit, the demo's hog, the tests
+# listed for those modes, and the service that runs them at boot.
+if [ -d "$BUILD/debian/root" ]; then
+	DR=$IMG/debian
+	rm -rf "$DR"
+	cp -al "$BUILD/debian/root" "$DR"
+	mkdir -p "$DR/guest/debian" "$DR/tests" "$DR/scratch" "$DR/ct/rootfs/bin"
+	install -m 755 "$TOP/scripts/guest/run.sh" "$DR/guest/"
+	install -m 755 "$TOP"/scripts/guest/debian/*.sh "$DR/guest/debian/"
+	grep -v '^\s*\(#\|$\)' "$TOP/scripts/guest-tests.list" |
+		awk '$1 ~ /^debian-/' >"$DR/guest/tests.list"
+	cp -a "$BUILD/tests/debian" "$DR/tests/"
+	install -m 755 "$BUILD/tests/mm/oom_handler" "$DR/usr/local/sbin/"
+	install -m 755 "$BUILD/tests/demo/hog" "$DR/usr/local/bin/"
+	install -m 644 "$TOP/tools/mm/oom_handler@.service" \
+		"$TOP/scripts/guest/debian/memcg-check.service" "$DR/etc/systemd/system/"
+	ln -s /etc/systemd/system/memcg-check.service \
+		"$DR/etc/systemd/system/multi-user.target.wants/"
+	# The container's root: busybox and the fork bomb.
+	cp "$BUSYBOX" "$DR/ct/rootfs/bin/busybox"
+	ln -s busybox "$DR/ct/rootfs/bin/sh"
+	install -m 755 "$BUILD/tests/demo/forkbomb" "$DR/ct/rootfs/forkbomb"
+	du -sh "$DR" | awk '{print "debian root disk contents: " $1}'
+fi

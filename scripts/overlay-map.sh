@@ -13,6 +13,8 @@ for f in $(overlay_files); do
 	kernel/configs/memcg-qemu.config) echo "- $f"; continue ;;
 	esac
 	stem=$(basename "$f"); stem=${stem%.*}
+	# A systemd template (oom_handler@.service) goes with its program.
+	stem=${stem%%@*}
 	found=-
 	for p in $series; do
 		# A Makefile or Kbuild line counts in the file's own directory

@@ -3,7 +3,9 @@
 #   build/logs/VARIANT-MODE.console.log  the kernel console (ttyS0)
 #   build/logs/VARIANT-MODE.tap.log      the guest's test output (ttyS1)
 #   usage: run-qemu.sh patched|base|debug|v2only MODE
-# MODE is demo, v2 or v1 (the cgroup version the guest mounts), with an
+# MODE is demo, v2 or v1 (the cgroup version the guest mounts), or
+# debian-v2 or debian-v1 (the Debian guest of mkdebian.sh, systemd as PID 1
+# on its unified or legacy cgroup hierarchy), with an
 # optional -Ncpu suffix for N vCPUs (default 2, like the host), e.g.
 # v2-32cpu, or -NM for N MiB of memory (default 2G), e.g. v1-512M.
 # Environment: TIMEOUT (seconds, default 1800, debug kernel 7200), MEM and SMP (override the
@@ -36,12 +38,29 @@ KERNEL=$OBJ/arch/x86/boot/bzImage
 [ -f "$KERNEL" ] || die "$KERNEL missing: run 'make kernel'"
 [ -f "$BUILD/img/initramfs.cpio.gz" ] || die "images missing: run 'make images'"
 
+ROOT=$BUILD/img/root
+INITRD="-initrd $BUILD/img/initramfs.cpio.gz"
+case "$MODE" in
+debian-*)
+	ROOT=$BUILD/img/debian
+	[ -d "$ROOT" ] || die "$ROOT missing: run 'make images'"
+	# No initramfs: systemd is PID 1 on the disk.
+	INITRD=
+	EXTRA="${EXTRA:+$EXTRA }root=/dev/vda rw init=/lib/systemd/systemd systemd.show_status=0"
+	case "$MODE" in
+	# systemd's legacy mode: v1 only, no cgroup2 beside it (crun
+	# refuses the hybrid mode).
+	debian-v1*) EXTRA="$EXTRA systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1" ;;
+	esac
+	;;
+esac
+
 RUN=$BUILD/run/$1-$MODE
 rm -rf "$RUN"
 mkdir -p "$RUN"
 # A fresh disk every boot: 2 GiB sparse ext2 from the staging tree with
 # this kernel's modules (build-kernel.sh), and swap.
-cp -al "$BUILD/img/root" "$RUN/root"
+cp -al "$ROOT" "$RUN/root"
 if [ -d "$OBJ/modules/lib" ]; then
 	cp -a "$OBJ/modules/lib/." "$RUN/root/lib/"
 fi
@@ -68,7 +87,7 @@ TAP=$LOGS/$1-$MODE.tap.log
 # shellcheck disable=SC2086
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 $ACCEL \
 	-smp "$SMP" -m "${MEM:-2G}" -nodefaults -display none -no-reboot \
-	-kernel "$KERNEL" -initrd "$BUILD/img/initramfs.cpio.gz" \
+	-kernel "$KERNEL" $INITRD \
 	-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=0 memcg.mode=$MODE${ONLY:+ memcg.only=$ONLY}${SLOW:+ memcg.slow=$SLOW}${EXTRA:+ $EXTRA}" \
 	-drive "file=$RUN/root.img,if=virtio,format=raw" \
 	-drive "file=$RUN/swap.img,if=virtio,format=raw" \
