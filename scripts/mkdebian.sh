@@ -6,9 +6,10 @@
 set -eu
 . "$(dirname "$0")/common.sh"
 D=$BUILD/debian
-MIRROR=${MIRROR:-$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)}
+# The archive apt uses on a Debian machine; MIRROR=... for another one.
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
-# systemd-oomd and earlyoom: the daemons users run instead (make bench).
+# systemd-oomd and earlyoom: the daemons users run instead, installed
+# and masked; no test starts them yet.
 PKGS=systemd,systemd-sysv,dbus,crun,procps,systemd-oomd,earlyoom
 
 stamp=$( (cat "$0"; echo "$PKGS") | sha256sum | cut -d' ' -f1)
@@ -32,10 +33,12 @@ echo debian-guest >"$R/etc/hostname"
 # The guest kernel has no udev, no file locking (tinyconfig) and no
 # login: units that wait for them fail or time out. The daemons that
 # act on OOMs run only where a test starts them.
-systemctl --root="$R" mask serial-getty@ttyS0.service getty@tty1.service \
+for u in serial-getty@ttyS0.service getty@tty1.service \
 	systemd-sysusers.service systemd-update-utmp.service \
 	systemd-update-utmp-runlevel.service earlyoom.service \
-	systemd-oomd.service systemd-oomd.socket >/dev/null 2>&1
+	systemd-oomd.service systemd-oomd.socket; do
+	ln -sf /dev/null "$R/etc/systemd/system/$u"	# systemctl mask
+done
 mv "$R" "$D/root"
 echo "$stamp" >"$D/stamp"
 echo "debian root: $(du -sh "$D/root" | cut -f1)"

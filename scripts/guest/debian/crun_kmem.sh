@@ -13,6 +13,7 @@
 # memory cgroup offline-but-present until reclaimed, as on any kernel,
 # which would hide a dying cgroup the series leaves.
 . /guest/debian/ktap.sh
+slow=${slow:-1}
 KMEM=$((24 << 20))
 B=/run/memcg-ct
 ktap_plan 4
@@ -20,19 +21,17 @@ ktap_plan 4
 if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
 	v=2 mem=/sys/fs/cgroup/memcg-ct
 	limit=memory.kmem.max peak=memory.kmem.peak
-	probe=/sys/fs/cgroup/system.slice/memory.kmem.max
 	resources='"memory": { "limit": 536870912 },
       "unified": { "memory.kmem.max": "24M", "memory.oom.reserve": "8M" }'
 else
 	v=1 mem=/sys/fs/cgroup/memory/memcg-ct
 	limit=memory.kmem.limit_in_bytes peak=memory.kmem.max_usage_in_bytes
-	probe=/sys/fs/cgroup/memory/memory.kmem.limit_in_bytes
 	resources='"memory": { "limit": 536870912, "kernel": 25165824 }'
 fi
 name=crun_v${v}
-if [ ! -e $probe ]; then
+if ! has_series; then
 	for t in settings fork_bomb_contained host_responds delete_clean; do
-		skip "${name}_$t" "no $probe: this kernel has no kmem limit"
+		skip "${name}_$t" "this kernel does not have the series"
 	done
 	ktap_exit
 fi
@@ -79,13 +78,21 @@ fi
 bombed() {
 	grep -q '^forkbomb:' $B/out
 }
+# "degraded" is an answer too: a unit that failed is not the question.
+answers() {
+	case "$(timeout $((60 * slow)) systemctl is-system-running)" in
+	running | degraded) return 0 ;;
+	esac
+	return 1
+}
+unanswered=0
 while ! bombed; do
 	t0=$(now_ms)
-	timeout 60 systemctl is-system-running >/dev/null
+	answers || unanswered=$((unanswered + 1))
 	t=$(($(now_ms) - t0))
 	[ $t -le $slowest ] || slowest=$t
 	sleep 0.5
-	[ $(($(now_ms) - ${start:=$t0})) -lt 240000 ] || break
+	[ $(($(now_ms) - ${start:=$t0})) -lt $((240000 * slow)) ] || break
 done
 sed 's/^/# /' $B/out
 
@@ -110,8 +117,8 @@ else
 	fail ${name}_fork_bomb_contained "fork() did not fail cleanly within the kmem limit"
 fi
 
-say "slowest systemctl is-system-running during the bomb: $slowest ms"
-if [ $slowest -lt 30000 ] && timeout 30 systemctl is-system-running >/dev/null; then
+say "slowest systemctl is-system-running during the bomb: $slowest ms ($unanswered unanswered)"
+if bombed && [ $unanswered = 0 ] && [ $slowest -lt $((30000 * slow)) ] && answers; then
 	pass ${name}_host_responds
 else
 	fail ${name}_host_responds

@@ -2,6 +2,8 @@
 # KTAP for the Debian guest's shell tests; sourced. Exit code as
 # kselftest's: 0 all passed, 1 a failure, 4 all skipped.
 ktap_n=0 ktap_fail=0 ktap_pass=0
+# The debug kernel runs several times slower (run.sh): waits scale.
+slow=${MEMCG_TEST_SLOW:-1}
 
 ktap_plan() {
 	echo "TAP version 13"
@@ -42,15 +44,21 @@ ktap_exit() {
 	exit 0
 }
 
-# wait_for SECONDS COMMAND...: run COMMAND every 0.2 s until it succeeds
+# wait_for SECONDS COMMAND...: run COMMAND every 0.2 s until it succeeds,
+# for up to SECONDS times the slowness factor
 wait_for() {
-	tries=$(($1 * 5))
+	tries=$(($1 * 5 * slow))
 	shift
 	while ! "$@"; do
 		tries=$((tries - 1))
 		[ $tries -gt 0 ] || return 1
 		sleep 0.2
 	done
+}
+
+# The kernel has the series: the sysctl of its OOM handler grace period.
+has_series() {
+	[ -e /proc/sys/vm/oom_handler_grace_ms ]
 }
 
 now_ms() {

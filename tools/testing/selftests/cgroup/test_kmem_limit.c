@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,24 +129,29 @@ static long wait_for_at_most(const char *cgroup, const char *file, long max)
 }
 
 /*
- * The kmem charged to @cgroup, waiting up to 10 s for it to fall to @max.
- * Up to 64 pages per cpu of a group's kmem charge can stay in per-cpu
- * batches after its objects are freed, until another group charges on
- * that cpu: on two cpus, more than the @max the callers allow. If the
- * usage stays above @max, lower @cgroup's kmem limit to @max, which gives
- * those batches back first (v1 refuses the write with EBUSY if the usage
- * stays above it), and wait again.
+ * The kmem charged to @cgroup, waiting up to 10 s for it to fall to @max;
+ * LONG_MAX if it cannot be read. Up to 64 pages per cpu of a group's kmem
+ * charge can stay in per-cpu batches after its objects are freed, until
+ * another group charges on that cpu: on two cpus, more than the @max the
+ * callers allow. If the usage stays above @max by no more than those
+ * batches can hold, lower @cgroup's kmem limit to @max, which gives them
+ * back first (and reclaims; v1 refuses the write with EBUSY if the usage
+ * stays above it), and wait again. More than that is a leak: returned.
  */
 static long kmem_left(const char *cgroup, long max)
 {
+	long batches = 64 * PAGE_SIZE * get_nprocs();
 	long left = wait_for_at_most(cgroup, k->usage, max);
 
-	if (left <= max)
+	if (left < 0)
+		return LONG_MAX;
+	if (left <= max || left > max + batches)
 		return left;
 	ksft_print_msg("%ld KiB charged after 10 s: kmem limit to %ld KiB\n",
 		       left / 1024, max / 1024);
 	cg_write_numeric(cgroup, k->limit, max);
-	return wait_for_at_most(cgroup, k->usage, max);
+	left = wait_for_at_most(cgroup, k->usage, max);
+	return left < 0 ? LONG_MAX : left;
 }
 
 /* What workers report back, in a shared mapping. */
