@@ -31,12 +31,13 @@ help:
 	@echo "make check-series  apply and build the series patch by patch (W=1 on touched files)"
 	@echo "make check-configs build the touched files under Debian's 6.12 configs (+ MEMCG=n, SWAP=n), W=1"
 	@echo "make format-patch  the series as git am-able mails with a cover letter, in build/format-patch"
-	@echo "make bench         base and patched kernels booted alike: cost ratios and OOM timings"
+	@echo "make bench         base and patched kernels booted alike: cost ratios and OOM timings,"
+	@echo "                   and OOMs handled by the series, systemd-oomd and earlyoom (Debian guest)"
 	@echo "make apply KSRC=D  copy the overlay into your 6.12 tree D and apply the series"
 	@echo "make clean         remove build/ (the ccache cache is kept)"
 	@echo "make help          this list"
 	@echo "options: BASE=1 (unpatched base kernel), KVM=1 (KVM instead of TCG), TIMEOUT=secs (per boot),"
-	@echo "         ROUNDS=n (bench rounds, default 2)"
+	@echo "         ROUNDS=n (bench rounds, default 2), REPS=n (OOM daemon bench runs, default 5)"
 
 deps:
 	@$(STEP) deps $(S)/deps.sh
@@ -84,8 +85,10 @@ bench: prepare
 	@$(STEP) "kernel (patched)" $(S)/build-kernel.sh patched
 	@$(STEP) "kernel (base)" $(S)/build-kernel.sh base
 	@$(STEP) tests $(S)/build-tests.sh
+	@$(STEP) "debian root" $(S)/mkdebian.sh
 	@$(STEP) images $(S)/mkimage.sh
 	@$(STEP) bench $(S)/bench.sh
+	@$(STEP) "bench (OOM daemons)" $(S)/bench-daemons.sh
 
 apply:
 	@$(S)/apply.sh "$(KSRC)"

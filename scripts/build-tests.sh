@@ -22,7 +22,8 @@ for dir in $(awk '!/^[[:space:]]*(#|$)/ && $3 !~ /\.sh$/ { sub("/[^/]*$", "", $3
 	fi
 done
 # The reference OOM handler (tools/mm), the demo's memory hog, the
-# guest side of make bench and the Debian guest's fork bomb.
+# guest side of make bench and the Debian guest's fork bomb, and the
+# important job and the observer of its OOM bench.
 mkdir -p "$OUT/mm" "$OUT/demo"
 gcc -static -O2 -Wall -o "$OUT/mm/oom_handler" "$SRC/tools/mm/oom_handler.c" ||
 	die "building tools/mm/oom_handler failed"
@@ -30,8 +31,10 @@ gcc -static -O2 -Wall -o "$OUT/demo/hog" "$TOP/scripts/guest/hog.c" ||
 	die "building the demo's hog failed"
 gcc -static -O2 -Wall -o "$OUT/demo/bench" "$TOP/scripts/guest/bench.c" ||
 	die "building the bench failed"
-gcc -static -O2 -Wall -o "$OUT/demo/forkbomb" "$TOP/scripts/guest/forkbomb.c" ||
-	die "building the Debian guest's fork bomb failed"
+for prog in forkbomb probe oomwatch; do
+	gcc -static -O2 -Wall -o "$OUT/demo/$prog" "$TOP/scripts/guest/$prog.c" ||
+		die "building the Debian guest's $prog failed"
+done
 # The Debian guest's tests are shell scripts (scripts/guest/debian).
 mkdir -p "$OUT/debian"
 install -m 755 "$TOP"/scripts/guest/debian/*.sh "$OUT/debian/"

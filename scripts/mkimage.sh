@@ -60,7 +60,8 @@ if [ -d "$BUILD/debian/root" ]; then
 		awk '$1 ~ /^debian-/' >"$DR/guest/tests.list"
 	cp -a "$BUILD/tests/debian" "$DR/tests/"
 	install -m 755 "$BUILD/tests/mm/oom_handler" "$DR/usr/local/sbin/"
-	install -m 755 "$BUILD/tests/demo/hog" "$DR/usr/local/bin/"
+	install -m 755 "$BUILD/tests/demo/hog" "$BUILD/tests/demo/probe" \
+		"$BUILD/tests/demo/oomwatch" "$DR/usr/local/bin/"
 	install -m 644 "$TOP/tools/mm/oom_handler@.service" \
 		"$TOP/scripts/guest/debian/memcg-check.service" "$DR/etc/systemd/system/"
 	ln -s /etc/systemd/system/memcg-check.service \

@@ -14,9 +14,9 @@
  *     profile... With CGROUP at its limit, only the cgroup's OOM reserve
  *     lets it have that memory;
  *  2. if CGROUP is still at its limit, picks the lowest-priority job: of
- *     CGROUP's child cgroups (except the handler's own), the one whose
- *     processes have the highest oom_score_adj; among equals, the one
- *     using the most memory;
+ *     the cgroups below CGROUP, at any depth, that have processes (but
+ *     not the handler or init), the one whose processes have the highest
+ *     oom_score_adj; among equals, the one using the most memory;
  *  3. kills it: cgroup.kill on cgroup v2, SIGKILL to every process of
  *     its cgroup.procs on v1;
  *  4. waits until the job's memory is freed (its usage falls to a quarter
@@ -48,7 +48,7 @@
 #include <unistd.h>
 
 struct job {
-	char name[NAME_MAX + 1];
+	char name[PATH_MAX];	/* relative to the handled cgroup */
 	int score_adj;		/* the highest of its processes */
 	long long usage;	/* bytes */
 	int nr_procs;
@@ -189,7 +189,10 @@ static int ack_event(int fd)
 	return read(fd, &n, sizeof(n)) == sizeof(n) ? 0 : -1;
 }
 
-/* Fill @job from its cgroup.procs and /proc; false if it has no tasks. */
+/*
+ * Fill @job from its cgroup.procs and /proc; false if it has no tasks, or
+ * has the handler (@self) or init, which a kill would not stop.
+ */
 static bool scan_job(const char *dir, struct job *job, pid_t self)
 {
 	static char procs[65536];
@@ -205,7 +208,7 @@ static bool scan_job(const char *dir, struct job *job, pid_t self)
 
 		if (end == p)
 			break;
-		if (pid == self)
+		if (pid == self || pid == 1)
 			mine = true;
 		snprintf(path, sizeof(path), "/proc/%ld", pid);
 		if (read_file(path, "oom_score_adj", buf, sizeof(buf)) > 0 &&
@@ -217,33 +220,48 @@ static bool scan_job(const char *dir, struct job *job, pid_t self)
 	return job->nr_procs && !mine;
 }
 
-/* The lowest-priority job under @cgroup, or false if there is none. */
-static bool pick_job(struct job *victim)
+/*
+ * Look for the lowest-priority job among the cgroups below @dir (@rel
+ * below the handled cgroup), at any depth: under systemd, the handled
+ * cgroup may be the root or a slice whose jobs are in slices of their own.
+ */
+static void pick_below(const char *dir, const char *rel, struct job *victim,
+		       bool *found, int depth)
 {
-	char dir[PATH_MAX];
+	char sub[PATH_MAX], subrel[PATH_MAX];
 	struct dirent *d;
 	struct job job;
-	bool found = false;
 	DIR *cg;
 
-	cg = opendir(cgroup);
+	cg = opendir(dir);
 	if (!cg)
-		die(cgroup);
+		return;
 	while ((d = readdir(cg))) {
 		if (d->d_type != DT_DIR || d->d_name[0] == '.')
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", cgroup, d->d_name);
-		if (!scan_job(dir, &job, getpid()))
-			continue;
-		if (!found || job.score_adj > victim->score_adj ||
-		    (job.score_adj == victim->score_adj &&
-		     job.usage > victim->usage)) {
-			snprintf(job.name, sizeof(job.name), "%s", d->d_name);
+		snprintf(sub, sizeof(sub), "%s/%s", dir, d->d_name);
+		snprintf(subrel, sizeof(subrel), "%s%s%s", rel, *rel ? "/" : "",
+			 d->d_name);
+		if (scan_job(sub, &job, getpid()) &&
+		    (!*found || job.score_adj > victim->score_adj ||
+		     (job.score_adj == victim->score_adj &&
+		      job.usage > victim->usage))) {
+			snprintf(job.name, sizeof(job.name), "%s", subrel);
 			*victim = job;
-			found = true;
+			*found = true;
 		}
+		if (depth < 16)
+			pick_below(sub, subrel, victim, found, depth + 1);
 	}
 	closedir(cg);
+}
+
+/* The lowest-priority job under @cgroup, or false if there is none. */
+static bool pick_job(struct job *victim)
+{
+	bool found = false;
+
+	pick_below(cgroup, "", victim, &found, 0);
 	return found;
 }
 
@@ -290,7 +308,7 @@ static void handle_oom(int n, size_t report_size, double t0)
 {
 	double t_report, t_kill, t_freed;
 	long long usage, limit;
-	char dir[PATH_MAX];
+	char dir[2 * PATH_MAX];
 	struct job job;
 	char *report;
 	size_t off;

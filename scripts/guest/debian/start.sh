@@ -3,7 +3,8 @@
 # once the system is up (memcg-check.service), with stdout on the second
 # serial port, which the host reads as the test log. It runs the tests
 # listed for the boot mode with /guest/run.sh, as the busybox guest's
-# init does, and reboots.
+# init does, or for debian-oombench the OOM bench (ONLY= is then its
+# number of repetitions), and reboots.
 mode='' only='' slow=1
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
@@ -13,7 +14,10 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 echo "=== GUEST START mode=$mode kernel=$(uname -r) systemd=$(systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')"
-/bin/sh /guest/run.sh "$mode" "$only" "$slow" 2>&1
+case "$mode" in
+debian-oombench*) /bin/sh /guest/debian/oom_bench.sh "${only:-5}" 2>&1 ;;
+*) /bin/sh /guest/run.sh "$mode" "$only" "$slow" 2>&1 ;;
+esac
 sync
 echo "=== GUEST DONE"
 systemctl --force --force reboot

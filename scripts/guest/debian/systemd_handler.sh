@@ -1,7 +1,8 @@
 #!/bin/sh
 # tools/mm/oom_handler as a systemd service (tools/mm/oom_handler@.service)
 # handling the OOMs of a slice whose jobs are transient units: a batch job
-# (OOMScoreAdjust=500) grows without bound past the slice's MemoryMax=
+# (OOMScoreAdjust=500), in a slice of its own below (jobs-batch.slice), as
+# systemd users nest them, grows without bound past the slice's MemoryMax=
 # beside an important one (OOMScoreAdjust=-100). With a grace period, the
 # handler, which runs inside the slice, uses the slice's memory.oom.reserve
 # to allocate its report and kills the batch job; the kernel OOM killer
@@ -46,7 +47,7 @@ systemd-run -q --unit=important --slice=jobs.slice -p OOMScoreAdjust=-100 \
 	/usr/local/bin/hog 48
 sleep 2
 t0=$(now_ms)
-systemd-run -q --unit=batch --slice=jobs.slice -p OOMScoreAdjust=500 \
+systemd-run -q --unit=batch --slice=jobs-batch.slice -p OOMScoreAdjust=500 \
 	/usr/local/bin/hog 1024 5
 ended() {
 	[ "$(systemctl show -P ActiveState batch.service)" != active ]
@@ -58,7 +59,7 @@ handler_log() {
 	journalctl -q -b -u oom_handler@jobs.service -o cat _COMM=oom_handler
 }
 killed() {
-	handler_log | grep -q 'killed batch.service'
+	handler_log | grep -q 'killed jobs-batch.slice/batch.service '
 }
 wait_for 30 killed
 handler_log | sed 's/^/# /'

@@ -1,0 +1,22 @@
+#!/bin/bash
+# make bench, second part: the series' reference handler against what
+# users run instead (systemd-oomd, earlyoom) and the kernel OOM killer
+# alone, on the same OOMs, in the Debian guest (scripts/guest/debian/
+# oom_bench.sh), on the base and the patched kernel; then the table
+# (build/bench/daemons.md) and the plot (build/bench/daemons.png).
+#   Environment: REPS (default 5), TIMEOUT (per boot, default 5400).
+# The boots run one after the other with 2 vCPUs each (no instruction
+# counting: the daemons poll in real time).
+set -eu
+. "$(dirname "$0")/common.sh"
+S=$(dirname "$0")
+OUT=$BUILD/bench
+REPS=${REPS:-5}
+mkdir -p "$OUT/raw"
+export TIMEOUT=${TIMEOUT:-5400}
+for variant in base patched; do
+	ONLY=$REPS "$S/step.sh" "OOM bench: $variant kernel, $REPS repetitions" \
+		"$S/run-qemu.sh" "$variant" debian-oombench-768M || true
+	tr -d '\r' <"$LOGS/$variant-debian-oombench-768M.tap.log" >"$OUT/raw/daemons-$variant.log"
+done
+"$S/bench-daemons-report.sh"
