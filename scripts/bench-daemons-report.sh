@@ -111,14 +111,15 @@ set output "$OUT/daemons.png"
 set multiplot layout 2,1
 set style fill solid 0.5
 set boxwidth 0.6
+set offsets 0.5, 0.5, 0, 0
 set logscale y
 set grid ytics
 set xtics rotate by -30 scale 0
 set ylabel "ms (log)"
 set title "From the first sign of the OOM to the first kill (median, range; 150000 = no kill)"
-plot "$OUT/daemons.dat" using 1:3:4:5:xtic(2) with boxerrorbars notitle
+plot "$OUT/daemons.dat" using 1:3:4:5:(0.3):xtic(2) with boxerrorbars notitle
 set title "Worst stall of the important job (median, range)"
-plot "$OUT/daemons.dat" using 1:(\$6 > 0 ? \$6 : 1):7:8:xtic(2) with boxerrorbars notitle
+plot "$OUT/daemons.dat" using 1:(\$6 > 0 ? \$6 : 1):7:8:(0.3):xtic(2) with boxerrorbars notitle
 unset multiplot
 EOG
 fi

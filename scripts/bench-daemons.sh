@@ -4,7 +4,8 @@
 # alone, on the same OOMs, in the Debian guest (scripts/guest/debian/
 # oom_bench.sh), on the base and the patched kernel; then the table
 # (build/bench/daemons.md) and the plot (build/bench/daemons.png).
-#   Environment: REPS (default 5), TIMEOUT (per boot, default 5400).
+#   Environment: REPS (default 5), TIMEOUT (per boot, default 5400),
+#   CONTENDER (run that contender only, replacing its runs in the logs).
 # The boots run one after the other with 2 vCPUs each (no instruction
 # counting: the daemons poll in real time).
 set -eu
@@ -15,8 +16,18 @@ REPS=${REPS:-5}
 mkdir -p "$OUT/raw"
 export TIMEOUT=${TIMEOUT:-5400}
 for variant in base patched; do
-	ONLY=$REPS "$S/step.sh" "OOM bench: $variant kernel, $REPS repetitions" \
+	ONLY=$REPS${CONTENDER:+,$CONTENDER} "$S/step.sh" \
+		"OOM bench: $variant kernel, $REPS repetitions${CONTENDER:+ of $CONTENDER}" \
 		"$S/run-qemu.sh" "$variant" debian-oombench-768M || true
-	tr -d '\r' <"$LOGS/$variant-debian-oombench-768M.tap.log" >"$OUT/raw/daemons-$variant.log"
+	raw=$OUT/raw/daemons-$variant.log
+	new=$LOGS/$variant-debian-oombench-768M.tap.log
+	if [ -n "${CONTENDER:-}" ] && [ -f "$raw" ]; then
+		{ grep -v "contender $CONTENDER \|^# $CONTENDER: " "$raw" || true
+		  grep "contender $CONTENDER \|^# $CONTENDER: " "$new" || true
+		} | tr -d '\r' >"$raw.new"
+		mv "$raw.new" "$raw"
+	else
+		tr -d '\r' <"$new" >"$raw"
+	fi
 done
 "$S/bench-daemons-report.sh"

@@ -34,7 +34,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-/* The value after KEY in the file DIR/NAME, or -1. */
+/* The value after KEY in the file DIR/NAME (KEY "": the first line), or -1. */
 static long read_key(const char *dir, const char *name, const char *key)
 {
 	char path[512], line[256];
@@ -74,22 +74,6 @@ static long psi_total(const char *path)
 	return val;
 }
 
-static long read_long(const char *dir, const char *name)
-{
-	char path[512];
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
-}
-
 static int gone(const char *dir)
 {
 	return read_key(dir, "cgroup.events", "populated ") != 1;
@@ -116,7 +100,7 @@ int main(int argc, char **argv)
 	max0 = system ? 0 : read_key(scope, "memory.events", "max ");
 	kills0 = system ? read_key("/proc", "vmstat", "oom_kill ") :
 			  read_key(scope, "memory.events", "oom_kill ");
-	limit = system ? 0 : read_long(scope, "memory.max");
+	limit = system ? 0 : read_key(scope, "memory.max", "");
 	psi0 = psi_total(psi);
 	start = now_ms();
 	end = start + atol(argv[4]) * 1000;
@@ -139,7 +123,7 @@ int main(int argc, char **argv)
 			if (system ?
 			    read_key("/proc", "meminfo", "MemAvailable:") * 4 >=
 			    read_key("/proc", "meminfo", "MemTotal:") :
-			    read_long(scope, "memory.current") * 2 <= limit) {
+			    read_key(scope, "memory.current", "") * 2 <= limit) {
 				freed = t;
 				until = t + 3000 < end ? t + 3000 : end;
 			}

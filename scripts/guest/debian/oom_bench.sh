@@ -15,8 +15,10 @@
 # swap file. In both, an important job (48 MiB, OOMScoreAdjust=-100, its
 # own loop latency probed) and a batch job (OOMScoreAdjust=500) that
 # grows without bound. One "BENCH" line per run (scripts/bench-daemons.sh).
-#   usage: oom_bench.sh [REPS]
+#   usage: oom_bench.sh [REPS[,CONTENDER]]   (ONLY= on the host)
 reps=${1:-5}
+only=
+case "$reps" in *,*) only=${reps#*,} reps=${reps%%,*} ;; esac
 S=/sys/fs/cgroup
 J=$S/jobs.slice
 say() { echo "# $*"; }
@@ -58,6 +60,13 @@ setup() {
 		systemctl start systemd-oomd.service
 		;;
 	earlyoom)
+		# Debian's unit runs it with DynamicUser=, whose UID allocation
+		# takes file locks, which the guest kernel (tinyconfig) does not
+		# have: as root instead, its arguments unchanged.
+		mkdir -p /run/systemd/system/earlyoom.service.d
+		printf '[Service]\nDynamicUser=false\n' \
+			>/run/systemd/system/earlyoom.service.d/root.conf
+		systemctl daemon-reload
 		systemctl unmask -q earlyoom.service
 		systemctl start earlyoom.service
 		;;
@@ -74,6 +83,11 @@ setup() {
 		sleep 2
 		;;
 	esac
+	for u in systemd-oomd.service earlyoom.service; do
+		case "$u" in "$2"*|systemd-"$2"*) ;; *) continue ;; esac
+		systemctl -q is-active $u ||
+			say "$2: $u is not running: $(systemctl status --no-pager -l $u 2>&1 | tail -n 3 | tr '\n' ' ')"
+	done
 }
 
 teardown() {
@@ -129,6 +143,7 @@ for scenario in slice system; do
 	for contender in kernel oomd earlyoom handler; do
 		[ "$contender" != earlyoom ] || [ $scenario = system ] || continue
 		[ "$contender" != handler ] || $series || continue
+		[ -z "$only" ] || [ "$contender" = "$only" ] || continue
 		for rep in $(seq 1 "$reps"); do
 			run $scenario $contender "$rep"
 		done
