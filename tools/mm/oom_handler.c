@@ -20,8 +20,9 @@
  *  3. kills it: cgroup.kill on cgroup v2, SIGKILL to every process of
  *     its cgroup.procs on v1;
  *  4. waits until the job's memory is freed (its usage falls to a quarter
- *     of what it was) and logs what it saw and did, with the time from
- *     the event to the kill and to the memory being freed.
+ *     of what it was, or its cgroup is gone) and logs what it saw and
+ *     did, with the time from the event to the kill and to the memory
+ *     being freed.
  *
  * It exits after COUNT OOMs (default: never), or after SECONDS without
  * one (default: never). Documentation/admin-guide/mm/oom-handlers.rst
@@ -297,6 +298,9 @@ static double wait_freed(const char *dir, long long target, double t0)
 	for (i = 0; i < 10000; i++) {
 		long long usage = usage_of(dir);
 
+		/* Gone: systemd removes a unit's cgroup once it is empty. */
+		if (usage < 0 && access(dir, F_OK))
+			return now_ms() - t0;
 		if (usage >= 0 && usage <= target)
 			return now_ms() - t0;
 		usleep(1000);
