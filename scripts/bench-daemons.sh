@@ -5,7 +5,8 @@
 # oom_bench.sh), on the base and the patched kernel; then the table
 # (build/bench/daemons.md) and the plot (build/bench/daemons.png).
 #   Environment: REPS (default 5), TIMEOUT (per boot, default 5400),
-#   CONTENDER (run that contender only, replacing its runs in the logs).
+#   CONTENDER (run those contenders only, e.g. earlyoom+handler, replacing
+#   their runs in the logs).
 # The boots run one after the other with 2 vCPUs each (no instruction
 # counting: the daemons poll in real time).
 set -eu
@@ -22,8 +23,9 @@ for variant in base patched; do
 	raw=$OUT/raw/daemons-$variant.log
 	new=$LOGS/$variant-debian-oombench-768M.tap.log
 	if [ -n "${CONTENDER:-}" ] && [ -f "$raw" ]; then
-		{ grep -v "contender $CONTENDER \|^# $CONTENDER: " "$raw" || true
-		  grep "contender $CONTENDER \|^# $CONTENDER: " "$new" || true
+		re="contender \($(echo "$CONTENDER" | sed 's/+/\\|/g')\) \|^# \($(echo "$CONTENDER" | sed 's/+/\\|/g')\): "
+		{ grep -v "$re" "$raw" || true
+		  grep "$re" "$new" || true
 		} | tr -d '\r' >"$raw.new"
 		mv "$raw.new" "$raw"
 	else

@@ -15,7 +15,7 @@
 # swap file. In both, an important job (48 MiB, OOMScoreAdjust=-100, its
 # own loop latency probed) and a batch job (OOMScoreAdjust=500) that
 # grows without bound. One "BENCH" line per run (scripts/bench-daemons.sh).
-#   usage: oom_bench.sh [REPS[,CONTENDER]]   (ONLY= on the host)
+#   usage: oom_bench.sh [REPS[,CONTENDER[+CONTENDER...]]]   (ONLY= on the host)
 reps=${1:-5}
 only=
 case "$reps" in *,*) only=${reps#*,} reps=${reps%%,*} ;; esac
@@ -143,7 +143,7 @@ for scenario in slice system; do
 	for contender in kernel oomd earlyoom handler; do
 		[ "$contender" != earlyoom ] || [ $scenario = system ] || continue
 		[ "$contender" != handler ] || $series || continue
-		[ -z "$only" ] || [ "$contender" = "$only" ] || continue
+		case "+$only+" in "++" | *"+$contender+"*) ;; *) continue ;; esac
 		for rep in $(seq 1 "$reps"); do
 			run $scenario $contender "$rep"
 		done
