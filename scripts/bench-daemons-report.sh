@@ -14,6 +14,7 @@ runs() {
 		f=$OUT/raw/daemons-$v.log
 		[ -f "$f" ] || continue
 		awk -v kernel=$v '$1 == "BENCH" {
+			delete kv
 			for (i = 2; i < NF; i += 2) kv[$i] = $(i + 1)
 			killer = kv["daemon_killed"] != "none" ? kv["daemon_killed"] : ""
 			if (kv["kernel_kills"] > 0)
@@ -72,9 +73,10 @@ summary() {
 	sed -n 's/^# \(oomd.conf\|earlyoom\):/- \1:/p' "$f" 2>/dev/null | sort -u
 	echo "- QEMU: TCG, 2 vCPUs, 768 MiB, a 128 MiB swap file; date $(date -u +%F)"
 	echo
-	echo "Times in ms from the first sign of the OOM (the slice's first allocation"
-	echo "failure at its limit or PSI memory stall; system-wide, the first PSI"
-	echo "memory stall) to the first job killed and to its memory freed: median"
+	echo "Times in ms from the first sign of the OOM (the slice's first charge at"
+	echo "its limit, which starts reclaim and swap, or PSI memory stall;"
+	echo "system-wide, the first PSI memory stall) to the first job killed and to"
+	echo "its memory freed: median"
 	echo "[min-max] over the runs. Worst stall: the longest the important job's"
 	echo "10 ms loop was held up (ms). Killer: who killed, per run (daemon+kernel:"
 	echo "both killed something in that run)."
@@ -117,9 +119,9 @@ set grid ytics
 set xtics rotate by -30 scale 0
 set ylabel "ms (log)"
 set title "From the first sign of the OOM to the first kill (median, range; 150000 = no kill)"
-plot "$OUT/daemons.dat" using 1:3:4:5:(0.3):xtic(2) with boxerrorbars notitle
+plot "$OUT/daemons.dat" using 1:(\$3 > 0 ? \$3 : 1):(\$4 > 0 ? \$4 : 1):5:(0.3):xtic(2) with boxerrorbars notitle
 set title "Worst stall of the important job (median, range)"
-plot "$OUT/daemons.dat" using 1:(\$6 > 0 ? \$6 : 1):7:8:(0.3):xtic(2) with boxerrorbars notitle
+plot "$OUT/daemons.dat" using 1:(\$6 > 0 ? \$6 : 1):(\$7 > 0 ? \$7 : 1):8:(0.3):xtic(2) with boxerrorbars notitle
 unset multiplot
 EOG
 fi

@@ -22,7 +22,9 @@ for variant in base patched; do
 		"$S/run-qemu.sh" "$variant" debian-oombench-768M || true
 	raw=$OUT/raw/daemons-$variant.log
 	new=$LOGS/$variant-debian-oombench-768M.tap.log
-	if [ -n "${CONTENDER:-}" ] && [ -f "$raw" ]; then
+	if ! grep -q '^BENCH ' "$new" 2>/dev/null; then
+		echo "OOM bench: no result from the $variant boot, see $new" >&2
+	elif [ -n "${CONTENDER:-}" ] && [ -f "$raw" ]; then
 		re="contender \($(echo "$CONTENDER" | sed 's/+/\\|/g')\) \|^# \($(echo "$CONTENDER" | sed 's/+/\\|/g')\): "
 		{ grep -v "$re" "$raw" || true
 		  grep "$re" "$new" || true

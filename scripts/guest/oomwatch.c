@@ -13,11 +13,11 @@
  *	oomwatch: first F kill K freed R batch B important I kernel_kills N
  *
  * F is the time from start to the first sign of trouble: SCOPE's first
- * "max" event (an allocation failing at its limit) or PSI memory stall;
- * for the system, the first PSI memory stall. K and R are the times from
- * that sign to the first job gone and to its memory being freed (SCOPE's
- * usage at half its limit; for the system, MemAvailable at a quarter of
- * MemTotal); -1 when it did not happen. B and I are "killed" or "alive";
+ * "max" event (a charge reached its limit and reclaimed) or PSI memory
+ * stall; for the system, the first PSI memory stall. K and R are the
+ * times from that sign to the first job gone and to its memory being
+ * freed (SCOPE's usage at half its limit; for the system, MemAvailable
+ * at a quarter of MemTotal); -1 when it (or the sign) did not happen. B and I are "killed" or "alive";
  * N counts the kernel OOM killer's kills in SCOPE (the system's).
  */
 #include <stdio.h>
@@ -130,8 +130,6 @@ int main(int argc, char **argv)
 		}
 		usleep(5000);
 	}
-	if (first < 0)
-		first = kill;
 	printf("oomwatch: first %ld kill %ld freed %ld batch %s important %s kernel_kills %ld\n",
 	       first < 0 ? -1 : first - start,
 	       kill < 0 || first < 0 ? -1 : kill - first,

@@ -13,10 +13,12 @@
  *     memory that a real handler needs to log, read /proc, collect a heap
  *     profile... With CGROUP at its limit, only the cgroup's OOM reserve
  *     lets it have that memory;
- *  2. if CGROUP is still at its limit, picks the lowest-priority job: of
- *     the cgroups below CGROUP, at any depth, that have processes (but
- *     not the handler or init), the one whose processes have the highest
- *     oom_score_adj; among equals, the one using the most memory;
+ *  2. if CGROUP is still at its limit (without a limit, the root: if the
+ *     kernel OOM killer has not killed since the event), picks the
+ *     lowest-priority job: of the leaf cgroups below CGROUP, at any
+ *     depth, that have processes (but not the handler or init), the one
+ *     whose processes have the highest oom_score_adj; among equals, the
+ *     one using the most memory;
  *  3. kills it: cgroup.kill on cgroup v2, SIGKILL to every process of
  *     its cgroup.procs on v1;
  *  4. waits until the job's memory is freed (its usage falls to a quarter
@@ -222,27 +224,33 @@ static bool scan_job(const char *dir, struct job *job, pid_t self)
 }
 
 /*
- * Look for the lowest-priority job among the cgroups below @dir (@rel
+ * Look for the lowest-priority job among the leaf cgroups below @dir (@rel
  * below the handled cgroup), at any depth: under systemd, the handled
- * cgroup may be the root or a slice whose jobs are in slices of their own.
+ * cgroup may be the root or a slice whose jobs are in slices of their
+ * own. Leaves only: a kill of a cgroup with children would kill them too
+ * on v2, and only its own processes on v1. True if @dir has children.
  */
-static void pick_below(const char *dir, const char *rel, struct job *victim,
+static bool pick_below(const char *dir, const char *rel, struct job *victim,
 		       bool *found, int depth)
 {
 	char sub[PATH_MAX], subrel[PATH_MAX];
+	bool children = false;
 	struct dirent *d;
 	struct job job;
 	DIR *cg;
 
 	cg = opendir(dir);
 	if (!cg)
-		return;
+		return false;
 	while ((d = readdir(cg))) {
 		if (d->d_type != DT_DIR || d->d_name[0] == '.')
 			continue;
+		children = true;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, d->d_name);
 		snprintf(subrel, sizeof(subrel), "%s%s%s", rel, *rel ? "/" : "",
 			 d->d_name);
+		if (depth < 16 && pick_below(sub, subrel, victim, found, depth + 1))
+			continue;
 		if (scan_job(sub, &job, getpid()) &&
 		    (!*found || job.score_adj > victim->score_adj ||
 		     (job.score_adj == victim->score_adj &&
@@ -251,10 +259,9 @@ static void pick_below(const char *dir, const char *rel, struct job *victim,
 			*victim = job;
 			*found = true;
 		}
-		if (depth < 16)
-			pick_below(sub, subrel, victim, found, depth + 1);
 	}
 	closedir(cg);
+	return children;
 }
 
 /* The lowest-priority job under @cgroup, or false if there is none. */
@@ -308,7 +315,19 @@ static double wait_freed(const char *dir, long long target, double t0)
 	return -1;
 }
 
-static void handle_oom(int n, size_t report_size, double t0)
+/* The kernel OOM killer's kills so far (/proc/vmstat oom_kill), or -1. */
+static long long oom_kills(void)
+{
+	static char vmstat[16384];
+	char *p;
+
+	if (read_file("/proc", "vmstat", vmstat, sizeof(vmstat)) < 0)
+		return -1;
+	p = strstr(vmstat, "\noom_kill ");
+	return p ? atoll(p + 10) : -1;
+}
+
+static void handle_oom(int n, size_t report_size, double t0, long long kills)
 {
 	double t_report, t_kill, t_freed;
 	long long usage, limit;
@@ -333,8 +352,14 @@ static void handle_oom(int n, size_t report_size, double t0)
 	say("oom %d: usage %lld KiB, limit %lld KiB; report of %zu KiB %.1f ms after the event",
 	    n, usage >> 10, limit == LLONG_MAX ? -1 : limit >> 10,
 	    report_size >> 10, t_report);
-	/* Someone else (the kernel, after the grace period) resolved it. */
-	if (limit != LLONG_MAX && usage + (long long)report_size < limit) {
+	/*
+	 * Someone else (the kernel, after the grace period) resolved it: the
+	 * usage is back under the limit or, where there is no limit (the
+	 * root: a system OOM), the kernel OOM killer has killed since.
+	 */
+	if (limit >= 0 && limit < LLONG_MAX / 2 ?
+	    usage + (long long)report_size < limit :
+	    kills >= 0 && oom_kills() > kills) {
 		say("oom %d: resolved before the handler acted", n);
 		free(report);
 		return;
@@ -351,9 +376,9 @@ static void handle_oom(int n, size_t report_size, double t0)
 		return;
 	}
 	t_kill = now_ms() - t0;
-	t_freed = wait_freed(dir, job.usage / 4, t0);
 	say("oom %d: killed %s (%d processes, oom_score_adj %d, %lld KiB)",
 	    n, job.name, job.nr_procs, job.score_adj, job.usage >> 10);
+	t_freed = wait_freed(dir, job.usage / 4, t0);
 	say("oom %d: event to kill %.1f ms, to memory freed %.1f ms",
 	    n, t_kill, t_freed);
 	free(report);
@@ -371,6 +396,7 @@ int main(int argc, char **argv)
 	int count = 0, timeout = -1, n, fd, opt;
 	struct pollfd pfd;
 	char path[PATH_MAX];
+	long long kills;
 	double t0;
 
 	while ((opt = getopt(argc, argv, "b:n:t:")) != -1) {
@@ -417,12 +443,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		t0 = now_ms();
+		kills = oom_kills();
 		/* v2 reports POLLERR with POLLPRI; a removed cgroup fails here. */
 		if (ack_event(fd)) {
 			say("the cgroup is gone, exiting");
 			break;
 		}
-		handle_oom(n, report_size, t0);
+		handle_oom(n, report_size, t0, kills);
 	}
 	return 0;
 }

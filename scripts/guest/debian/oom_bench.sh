@@ -78,7 +78,7 @@ setup() {
 			sysctl -q vm.oom_handler_grace_ms=1000
 			sysctl -q vm.oom_handler_system_reserve_kbytes=8192
 			systemd-run -q --unit=oom-root -p OOMScoreAdjust=-1000 \
-				/usr/local/sbin/oom_handler -b 4194304 $S
+				/usr/local/sbin/oom_handler -b 524288 $S
 		fi
 		sleep 2
 		;;
@@ -97,18 +97,24 @@ teardown() {
 		systemd-oomd.socket earlyoom.service 2>/dev/null
 	systemctl reset-failed oom_handler@jobs.service oom-root.service 2>/dev/null
 	systemctl mask -q systemd-oomd.socket systemd-oomd.service earlyoom.service
+	# The slice's settings (the handler's memory.oom.reserve) go with it.
+	systemctl stop jobs.slice 2>/dev/null
 	if $series; then
 		sysctl -q vm.oom_handler_grace_ms=0
 		sysctl -q vm.oom_handler_system_reserve_kbytes=0
 	fi
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
+	# Every run starts with an empty swap: what the last one pushed out
+	# would bring the next one's thresholds closer.
+	swapoff /swapfile && swapon /swapfile
 }
 
 # run SCENARIO CONTENDER REP
 run() {
 	setup "$1" "$2"
 	since=$(date +%s)
+	rm -f /run/probe.stall
 	pref=
 	[ "$2" != oomd ] || pref="-p ManagedOOMPreference=avoid"
 	# shellcheck disable=SC2086
@@ -139,12 +145,14 @@ run() {
 	teardown
 }
 
-for scenario in slice system; do
-	for contender in kernel oomd earlyoom handler; do
-		[ "$contender" != earlyoom ] || [ $scenario = system ] || continue
-		[ "$contender" != handler ] || $series || continue
-		case "+$only+" in "++" | *"+$contender+"*) ;; *) continue ;; esac
-		for rep in $(seq 1 "$reps"); do
+# The contenders take turns, so that none always runs on a fresher or a
+# more worn system than another.
+for rep in $(seq 1 "$reps"); do
+	for scenario in slice system; do
+		for contender in kernel oomd earlyoom handler; do
+			[ "$contender" != earlyoom ] || [ $scenario = system ] || continue
+			[ "$contender" != handler ] || $series || continue
+			case "+$only+" in "++" | *"+$contender+"*) ;; *) continue ;; esac
 			run $scenario $contender "$rep"
 		done
 	done
