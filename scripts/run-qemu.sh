@@ -5,7 +5,8 @@
 #   usage: run-qemu.sh patched|base|debug|v2only MODE
 # MODE is demo, v2 or v1 (the cgroup version the guest mounts), or
 # debian-v2 or debian-v1 (the Debian guest of mkdebian.sh, systemd as PID 1
-# on its unified or legacy cgroup hierarchy), with an
+# on its unified or legacy cgroup hierarchy) or debian-oombench (its OOM
+# bench, bench-daemons.sh), with an
 # optional -Ncpu suffix for N vCPUs (default 2, like the host), e.g.
 # v2-32cpu, or -NM for N MiB of memory (default 2G), e.g. v1-512M.
 # Environment: TIMEOUT (seconds, default 1800, debug kernel 7200), MEM and SMP (override the
