@@ -9,7 +9,7 @@ D=$BUILD/debian
 # The archive apt uses on a Debian machine; MIRROR=... for another one.
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 # systemd-oomd and earlyoom: the daemons users run instead, installed
-# and masked; no test starts them yet.
+# and masked; the OOM bench (oom_bench.sh) starts them.
 PKGS=systemd,systemd-sysv,dbus,crun,procps,systemd-oomd,earlyoom
 
 stamp=$( (cat "$0"; echo "$PKGS") | sha256sum | cut -d' ' -f1)
@@ -39,6 +39,10 @@ for u in serial-getty@ttyS0.service getty@tty1.service \
 	systemd-oomd.service systemd-oomd.socket; do
 	ln -sf /dev/null "$R/etc/systemd/system/$u"	# systemctl mask
 done
+# For the same reason earlyoom runs as root: its unit's DynamicUser=
+# allocates a UID with file locks. Its arguments stay Debian's.
+mkdir -p "$R/etc/systemd/system/earlyoom.service.d"
+printf '[Service]\nDynamicUser=false\n' >"$R/etc/systemd/system/earlyoom.service.d/root.conf"
 mv "$R" "$D/root"
 echo "$stamp" >"$D/stamp"
 echo "debian root: $(du -sh "$D/root" | cut -f1)"

@@ -53,9 +53,10 @@ if [ -d "$BUILD/debian/root" ]; then
 	DR=$IMG/debian
 	rm -rf "$DR"
 	cp -al "$BUILD/debian/root" "$DR"
-	mkdir -p "$DR/guest/debian" "$DR/tests" "$DR/scratch" "$DR/ct/rootfs/bin"
+	mkdir -p "$DR/guest" "$DR/tests" "$DR/scratch" "$DR/ct/rootfs/bin"
 	install -m 755 "$TOP/scripts/guest/run.sh" "$DR/guest/"
-	install -m 755 "$TOP"/scripts/guest/debian/*.sh "$DR/guest/debian/"
+	# The tests and their helpers, once: build-tests.sh copied them.
+	ln -s ../tests/debian "$DR/guest/debian"
 	grep -v '^\s*\(#\|$\)' "$TOP/scripts/guest-tests.list" |
 		awk '$1 ~ /^debian-/' >"$DR/guest/tests.list"
 	cp -a "$BUILD/tests/debian" "$DR/tests/"

@@ -19,11 +19,11 @@
 reps=${1:-5}
 only=
 case "$reps" in *,*) only=${reps#*,} reps=${reps%%,*} ;; esac
+. /guest/debian/ktap.sh
 S=/sys/fs/cgroup
 J=$S/jobs.slice
-say() { echo "# $*"; }
 series=false
-[ -e /proc/sys/vm/oom_handler_grace_ms ] && series=true
+has_series && series=true
 
 say "kernel $(uname -r), $(nproc) cpus, $(awk '/MemTotal/ { print $2 }' /proc/meminfo) KiB," \
 	"systemd $(systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')," \
@@ -55,18 +55,11 @@ setup() {
 	systemctl daemon-reload
 	case "$2" in
 	oomd)
-		systemctl unmask -q --runtime systemd-oomd.socket systemd-oomd.service 2>/dev/null
 		systemctl unmask -q systemd-oomd.socket systemd-oomd.service
 		systemctl start systemd-oomd.service
 		;;
 	earlyoom)
-		# Debian's unit runs it with DynamicUser=, whose UID allocation
-		# takes file locks, which the guest kernel (tinyconfig) does not
-		# have: as root instead, its arguments unchanged.
-		mkdir -p /run/systemd/system/earlyoom.service.d
-		printf '[Service]\nDynamicUser=false\n' \
-			>/run/systemd/system/earlyoom.service.d/root.conf
-		systemctl daemon-reload
+		# As root (mkdebian.sh), with Debian's arguments.
 		systemctl unmask -q earlyoom.service
 		systemctl start earlyoom.service
 		;;
@@ -83,11 +76,19 @@ setup() {
 		sleep 2
 		;;
 	esac
-	for u in systemd-oomd.service earlyoom.service; do
-		case "$u" in "$2"*|systemd-"$2"*) ;; *) continue ;; esac
+	case "$2" in
+	oomd | earlyoom)
+		u=earlyoom.service
+		[ "$2" = earlyoom ] || u=systemd-oomd.service
 		systemctl -q is-active $u ||
 			say "$2: $u is not running: $(systemctl status --no-pager -l $u 2>&1 | tail -n 3 | tr '\n' ' ')"
-	done
+		;;
+	esac
+}
+
+# log UNIT: what UNIT logged in this run
+log() {
+	journalctl -q -b -o cat --since=@"$since" -u "$1" 2>/dev/null
 }
 
 teardown() {
@@ -129,9 +130,6 @@ run() {
 	stall=$(cat /run/probe.stall 2>/dev/null)
 	# Whether the daemon killed something, from its own log.
 	killer=none
-	log() {
-		journalctl -q -b -o cat --since=@"$since" -u "$1" 2>/dev/null
-	}
 	case "$2" in
 	oomd) log systemd-oomd.service | grep -q 'Killed ' && killer=oomd ;;
 	earlyoom) log earlyoom.service | grep -q 'sending SIG' && killer=earlyoom ;;

@@ -54,7 +54,7 @@ ended() {
 }
 wait_for 120 ended
 say "batch job ended after $(($(now_ms) - t0)) ms: result $(systemctl show -P Result batch.service), status $(systemctl show -P ExecMainStatus batch.service)"
-# The handler logs the kill once the job's memory is freed.
+# The handler's log reaches the journal a little after the kill.
 handler_log() {
 	journalctl -q -b -u oom_handler@jobs.service -o cat _COMM=oom_handler
 }
