@@ -8,6 +8,11 @@
  *   /sys/kernel/debug/oom_reaper_test/hold_mmap  the same, holding its own
  *                                                mmap_lock for write, so
  *                                                that nothing can reap it
+ *   /sys/kernel/debug/oom_reaper_test/hold_charge
+ *                                                the same, then, without
+ *                                                looking at signals, one
+ *                                                page charged to its memory
+ *                                                cgroup (ENOMEM if refused)
  *   /sys/kernel/debug/oom_reaper_test/release    ...anybody writes here
  *   /sys/kernel/debug/oom_reaper_test/held       how many tasks are held
  *   /sys/kernel/debug/oom_reaper_test/charge_nofail
@@ -70,6 +75,24 @@ static ssize_t hold_mmap_write(struct file *file, const char __user *buf,
 	return count;
 }
 
+/*
+ * A task killed while it was blocked that needs memory on its way out, as
+ * one blocked in a filesystem does: may its charge still meet the OOM
+ * killer?
+ */
+static ssize_t hold_charge_write(struct file *file, const char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	struct page *page;
+
+	oom_reaper_test_hold();
+	page = alloc_page(GFP_KERNEL_ACCOUNT);
+	if (!page)
+		return -ENOMEM;
+	__free_page(page);
+	return count;
+}
+
 static void oom_reaper_test_release(void)
 {
 	atomic_long_inc(&oom_reaper_test_releases);
@@ -124,6 +147,12 @@ static const struct file_operations hold_mmap_fops = {
 	.llseek = noop_llseek,
 };
 
+static const struct file_operations hold_charge_fops = {
+	.owner = THIS_MODULE,
+	.write = hold_charge_write,
+	.llseek = noop_llseek,
+};
+
 static const struct file_operations release_fops = {
 	.owner = THIS_MODULE,
 	.write = release_write,
@@ -142,6 +171,7 @@ static int __init oom_reaper_test_init(void)
 
 	debugfs_create_file("hold", 0200, dir, NULL, &hold_fops);
 	debugfs_create_file("hold_mmap", 0200, dir, NULL, &hold_mmap_fops);
+	debugfs_create_file("hold_charge", 0200, dir, NULL, &hold_charge_fops);
 	debugfs_create_file("release", 0200, dir, NULL, &release_fops);
 	debugfs_create_atomic_t("held", 0400, dir, &oom_reaper_test_held);
 	debugfs_create_file("charge_nofail", 0200, dir, NULL,

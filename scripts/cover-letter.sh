@@ -55,9 +55,10 @@ Deviations from the 2012-2016 designs: no EBUSY for the first kmem limit
 write (6.12 always accounts, so nothing is lost by limiting late); -1
 removes a kmem limit but never stops accounting; the names moved
 (__GFP_KMEMCG is __GFP_ACCOUNT, res_counter is page_counter, charge and
-commit are __memcg_kmem_charge_page()); v1 listeners are handlers only
-if they may write memory.oom_control, since cgroup.event_control is
-world-writable; the root cgroup's OOM notification, which v1 never had,
+commit are __memcg_kmem_charge_page()); a v1 listener is a handler
+only if it asks ("handler" after the fds in cgroup.event_control) and
+may write memory.oom_control, so that existing listeners keep what
+they had; the root cgroup's OOM notification, which v1 never had,
 needs CAP_SYS_ADMIN; v2 registers handlers through an open file instead
 of cgroup.event_control; the system reserve is a sysctl
 (vm.oom_handler_system_reserve_kbytes), which v1's root

@@ -407,7 +407,7 @@ static int register_v1_handler(const char *cgroup)
 	snprintf(path, sizeof(path), "%s/cgroup.event_control", cgroup);
 	fd = open(path, O_WRONLY);
 	if (efd >= 0 && cfd >= 0 && fd >= 0) {
-		snprintf(buf, sizeof(buf), "%d %d", efd, cfd);
+		snprintf(buf, sizeof(buf), "%d %d handler", efd, cfd);
 		ok = write(fd, buf, strlen(buf)) > 0;
 	}
 	if (fd >= 0)

@@ -5,7 +5,7 @@
  *	oom_handler [-b BYTES] [-n COUNT] [-t SECONDS] CGROUP
  *
  * It registers as an OOM handler of CGROUP (cgroup v2: memory.oom.handler;
- * cgroup v1: memory.oom_control through cgroup.event_control), locks
+ * cgroup v1: memory.oom_control, "handler" in cgroup.event_control), locks
  * itself in memory, makes itself unkillable by the kernel OOM killer
  * (oom_score_adj -1000), and on every OOM of CGROUP:
  *
@@ -173,7 +173,7 @@ static int register_handler(short *events)
 	cfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (cfd < 0)
 		return -1;
-	snprintf(buf, sizeof(buf), "%d %d", efd, cfd);
+	snprintf(buf, sizeof(buf), "%d %d handler", efd, cfd);
 	if (write_file(cgroup, "cgroup.event_control", buf))
 		return -1;
 	close(cfd);

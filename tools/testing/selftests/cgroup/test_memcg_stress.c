@@ -411,7 +411,7 @@ static int register_handler(const char *cgroup)
 	cfd = open(path, O_RDONLY);
 	if (efd < 0 || cfd < 0)
 		return -1;
-	snprintf(buf, sizeof(buf), "%d %d", efd, cfd);
+	snprintf(buf, sizeof(buf), "%d %d handler", efd, cfd);
 	if (cg_write(cgroup, "cgroup.event_control", buf))
 		return -1;
 	close(cfd);

@@ -307,7 +307,7 @@ static int register_handler(const char *cgroup)
 		close(efd);
 		goto fail;
 	}
-	snprintf(buf, sizeof(buf), "%d %d", efd, cfd);
+	snprintf(buf, sizeof(buf), "%d %d handler", efd, cfd);
 	snprintf(path, sizeof(path), "%s/cgroup.event_control", cgroup);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)

@@ -65,6 +65,7 @@ struct shared {
 	long allocated;		/* bytes it faulted in since */
 	int go;			/* the test: the handler may finish */
 	int charge;		/* the test: the charging task may charge */
+	pid_t orphan;		/* a child that kept a handler's fd */
 	int error;		/* errno of a failed registration */
 };
 
@@ -122,13 +123,53 @@ static int set_grace(const char *ms)
 }
 
 /*
+ * v1: register an eventfd on @cgroup's memory.oom_control, with @args
+ * after the fds. Returns the eventfd (close it to unregister), or -errno.
+ */
+static int register_eventfd(const char *cgroup, const char *args)
+{
+	char path[PATH_MAX], buf[64];
+	int efd, cfd, fd, err = 0;
+
+	efd = eventfd(0, 0);
+	if (efd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/memory.oom_control", cgroup);
+	cfd = open(path, O_RDONLY);
+	if (cfd < 0) {
+		err = -errno;
+		goto out;
+	}
+	snprintf(buf, sizeof(buf), "%d %d%s", efd, cfd, args);
+	snprintf(path, sizeof(path), "%s/cgroup.event_control", cgroup);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	close(cfd);
+out:
+	if (err) {
+		close(efd);
+		return err;
+	}
+	return efd;
+}
+
+/* v1: a plain OOM listener on @cgroup, as before handlers; fd or -errno. */
+static int register_listener(const char *cgroup)
+{
+	return register_eventfd(cgroup, "");
+}
+
+/*
  * Make the caller's process an OOM handler of @cgroup. Returns an fd that
  * poll()s on the cgroup's OOMs (close it to unregister), or -errno.
  */
 static int register_handler(const char *cgroup)
 {
 	char path[PATH_MAX], buf[64];
-	int efd, cfd, fd, err = 0;
+	int fd, err;
 
 	if (v2) {
 		snprintf(path, sizeof(path), "%s/memory.oom.handler", cgroup);
@@ -143,30 +184,7 @@ static int register_handler(const char *cgroup)
 		}
 		return fd;
 	}
-
-	efd = eventfd(0, 0);
-	if (efd < 0)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/memory.oom_control", cgroup);
-	cfd = open(path, O_RDONLY);
-	if (cfd < 0) {
-		err = -errno;
-		goto out;
-	}
-	snprintf(buf, sizeof(buf), "%d %d", efd, cfd);
-	snprintf(path, sizeof(path), "%s/cgroup.event_control", cgroup);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
-		err = -errno;
-	if (fd >= 0)
-		close(fd);
-	close(cfd);
-out:
-	if (err) {
-		close(efd);
-		return err;
-	}
-	return efd;
+	return register_eventfd(cgroup, " handler");
 }
 
 /* Wait up to @timeout_ms for an OOM on what register_handler() gave. */
@@ -779,8 +797,9 @@ static int test_oom_reserve_ancestor_told(const char *root)
 	return ancestor_told(root, "60000");
 }
 
-/* As nobody: register on @cgroup; 0, or the errno. */
-static int register_as_nobody(const char *cgroup)
+/* As nobody: register (@reg) on @cgroup; 0, or the errno. */
+static int register_as_nobody(const char *cgroup,
+			      int (*reg)(const char *cgroup))
 {
 	int status, fd;
 	pid_t pid = fork();
@@ -788,7 +807,7 @@ static int register_as_nobody(const char *cgroup)
 	if (pid == 0) {
 		if (setgid(NOBODY) || setuid(NOBODY))
 			_exit(255);
-		fd = register_handler(cgroup);
+		fd = reg(cgroup);
 		_exit(fd < 0 ? -fd : 0);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
@@ -800,8 +819,7 @@ static int register_as_nobody(const char *cgroup)
  * Only CAP_SYS_ADMIN may handle the root cgroup's (the system's) OOMs,
  * even where the file lets others write; a delegated cgroup's owner may
  * handle its own. On v1, anybody may still listen on the root's
- * memory.oom_control, as before handlers: nobody, even where it may
- * write the file, registers there, as a plain listener.
+ * memory.oom_control, as before handlers.
  */
 static int test_oom_reserve_root_only(const char *root)
 {
@@ -812,21 +830,37 @@ static int test_oom_reserve_root_only(const char *root)
 	cgroup = cg_name(root, "oom_reserve_delegated");
 	if (!cgroup || cg_create(cgroup))
 		goto out;
-	/* Writable by nobody: on v1 that would make a handler elsewhere. */
+	/* Writable by nobody: the file's mode alone makes no root handler. */
 	snprintf(path, sizeof(path), "%s/%s", root, file);
 	if (chmod(path, 0666))
 		goto cleanup;
-	err = register_as_nobody(root);
-	chmod(path, 0644);
-	ksft_print_msg("an unprivileged registration on the root: %s\n",
+	err = register_as_nobody(root, register_handler);
+	ksft_print_msg("an unprivileged handler on the root: %s\n",
 		       strerror(err));
-	if (err != (v2 ? EPERM : 0))
+	if (err != EPERM) {
+		chmod(path, 0644);
+		goto cleanup;
+	}
+	if (!v2) {
+		err = register_as_nobody(root, register_listener);
+		ksft_print_msg("an unprivileged listener on the root: %s\n",
+			       strerror(err));
+	}
+	chmod(path, 0644);
+	if (err && !v2)
 		goto cleanup;
 
+	/* Handling takes the right to write the file, on v1 too. */
+	err = register_as_nobody(cgroup, register_handler);
+	if (err != EACCES) {
+		ksft_print_msg("nobody asking to handle a cgroup it may not write: %s\n",
+			       strerror(err));
+		goto cleanup;
+	}
 	snprintf(path, sizeof(path), "%s/%s", cgroup, file);
 	if (chown(path, NOBODY, NOBODY))
 		goto cleanup;
-	err = register_as_nobody(cgroup);
+	err = register_as_nobody(cgroup, register_handler);
 	if (err) {
 		ksft_print_msg("the owner of a cgroup cannot register: %s\n",
 			       strerror(err));
@@ -928,6 +962,92 @@ out:
 	return ret;
 }
 
+/*
+ * v1: a listener that may write memory.oom_control but does not ask to
+ * handle (root, as container runtimes listen) is a plain listener, as
+ * before handlers: with a grace period set, its cgroup's OOM does not
+ * wait for it, and it is told when the kernel OOM killer acts.
+ */
+static int test_oom_reserve_listener(const char *root)
+{
+	int fd = -1, rc, ret = KSFT_FAIL;
+	char *cgroup;
+	bool told;
+
+	if (v2)
+		return KSFT_SKIP;
+	cgroup = create_oom_group(root, "oom_reserve_listener", LIMIT, RESERVE);
+	if (!cgroup || shared_init() || grace_only(cgroup, "60000"))
+		goto out;
+	fd = register_listener(cgroup);
+	if (fd < 0)
+		goto out;
+	shared->hog = cg_fork_in(cgroup, hog_fn, NULL);
+	rc = cg_wait_exit(shared->hog, 10 * cg_slow_factor());
+	told = !wait_oom(fd, 0);
+	ksft_print_msg("root's plain listener, grace 60 s: the hog %s, the listener %s\n",
+		       rc == -1 ? "killed" : "not killed in 10 s",
+		       told ? "told" : "not told");
+	if (rc == -1 && told && oom_event(cgroup, "oom_kill ") >= 1)
+		ret = KSFT_PASS;
+out:
+	if (fd >= 0)
+		close(fd);
+	destroy_group(cgroup);
+	return ret;
+}
+
+/* Register on @arg's OOMs, leave a child with the fd, and exit. */
+static int orphan_fn(const char *cgroup, void *arg)
+{
+	pid_t pid;
+	int fd;
+
+	fd = register_handler(arg);
+	if (fd < 0)
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	shared->orphan = pid;
+	return pid < 0 ? 1 : 0;
+}
+
+/*
+ * A handler's registration may outlive it: its child inherited the fd
+ * (v2's memory.oom.handler, v1's eventfd) and the handler exited. Nobody
+ * is left to act, so the kernel OOM killer does not wait a grace period.
+ */
+static int test_oom_reserve_dead_handler(const char *root)
+{
+	char *cgroup, *handlers;
+	int rc, ret = KSFT_FAIL;
+	pid_t pid;
+
+	handlers = cg_name(root, "oom_reserve_handlers");
+	cgroup = create_oom_group(root, "oom_reserve_dead", LIMIT, RESERVE);
+	if (!handlers || cg_create(handlers) || !cgroup || shared_init() ||
+	    grace_only(cgroup, "60000"))
+		goto out;
+	pid = cg_fork_in(handlers, orphan_fn, cgroup);
+	if (cg_wait_exit(pid, 10) || !shared->orphan) {
+		ksft_print_msg("the handler did not register and exit\n");
+		goto out;
+	}
+	shared->hog = cg_fork_in(cgroup, hog_fn, NULL);
+	rc = cg_wait_exit(shared->hog, 10 * cg_slow_factor());
+	ksft_print_msg("a handler gone, its fd left, grace 60 s: the hog %s\n",
+		       rc == -1 ? "killed" : "not killed in 10 s");
+	if (rc == -1 && oom_event(cgroup, "oom_kill ") >= 1)
+		ret = KSFT_PASS;
+out:
+	destroy_group(cgroup);
+	destroy_group(handlers);
+	return ret;
+}
+
 /* System OOM */
 
 #define SYS_GRACE_MS	3000
@@ -965,7 +1085,7 @@ enum sys_handler {
 	SYS_KILL,		/* allocate SYS_HANDLER, read /proc, kill */
 	SYS_FLOOR,		/* allocate the min watermarks, watch free */
 	SYS_STUCK,		/* wait for a lock the locker holds */
-	SYS_PLAIN,		/* v1: as nobody, a plain listener */
+	SYS_PLAIN,		/* v1: root, a plain listener */
 };
 
 static struct system_oom *sys;
@@ -1050,9 +1170,7 @@ static int system_handler_fn(const char *root, const struct timespec *t0,
 	pid_t hog;
 	int fd;
 
-	if (how == SYS_PLAIN && (setgid(NOBODY) || setuid(NOBODY)))
-		return 1;
-	fd = register_handler(root);
+	fd = how == SYS_PLAIN ? register_listener(root) : register_handler(root);
 	if (fd < 0) {
 		sys->error = -fd;
 		return 1;
@@ -1244,14 +1362,12 @@ static int system_oom(const char *root, const char *reserve,
 		      const char *grace, enum sys_handler how,
 		      int *handler_rc, struct system_oom *res)
 {
-	char swaps[8][PATH_MAX], min_free[32], path[PATH_MAX];
-	struct stat st = { .st_mode = 0644 };
+	char swaps[8][PATH_MAX], min_free[32];
 	pid_t hog, handler, locker = -1;
 	struct timespec t0;
 	int nswaps, status, i, ret = -1;
 	long kills, free;
 
-	snprintf(path, sizeof(path), "%s/memory.oom_control", root);
 	/* Let a previous system OOM and its grace period end first. */
 	usleep((SYS_GRACE_MS + 500) * 1000);
 	sys = mmap(NULL, sizeof(*sys), PROT_READ | PROT_WRITE,
@@ -1285,12 +1401,6 @@ static int system_oom(const char *root, const char *reserve,
 			goto out;
 		}
 	}
-	/* A plain listener may write the file, as if root had let it. */
-	if (how == SYS_PLAIN && (stat(path, &st) || chmod(path, 0666))) {
-		ksft_print_msg("cannot make %s writable: %s\n", path,
-			       strerror(errno));
-		goto out;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	handler = fork();
 	if (handler == 0)
@@ -1305,8 +1415,6 @@ static int system_oom(const char *root, const char *reserve,
 		}
 		usleep(10000);
 	}
-	if (how == SYS_PLAIN)
-		chmod(path, st.st_mode & 07777);
 	if (how == SYS_STUCK) {
 		locker = fork();
 		if (locker == 0)
@@ -1371,8 +1479,6 @@ static int system_oom(const char *root, const char *reserve,
 		       sys->alloc_ms, sys->kill_ms);
 	ksft_print_msg("kernel OOM kills: %ld\n", vmstat("oom_kill ") - kills);
 out:
-	if (how == SYS_PLAIN)
-		chmod(path, st.st_mode & 07777);
 	if (locker > 0) {
 		sys->stop = 1;
 		kill(locker, SIGKILL);
@@ -1497,12 +1603,11 @@ static int test_oom_reserve_system_stuck(const char *root)
 }
 
 /*
- * v1: a task without CAP_SYS_ADMIN that may write the root's
- * memory.oom_control registers there as a plain listener, as it did
- * before handlers, not as a handler of system OOMs: a system OOM with a
- * 60 s grace period does not wait for it, and it is not told, as the
- * root's plain listeners never were. (v2: such a registration fails
- * with EPERM, test_oom_reserve_root_only.)
+ * v1: root listening on the root's memory.oom_control without asking to
+ * handle (as a container runtime does) is a plain listener, as before
+ * handlers, not a handler of system OOMs: a system OOM with a 60 s grace
+ * period does not wait for it, and it is not told, as the root's plain
+ * listeners never were. (v2 has no plain listeners.)
  */
 static int test_oom_reserve_system_plain(const char *root)
 {
@@ -1515,7 +1620,7 @@ static int test_oom_reserve_system_plain(const char *root)
 			    &res);
 	if (killed < 0)
 		return KSFT_FAIL;
-	ksft_print_msg("nobody's registration on the root: %s at %.0f ms (rc %d)\n",
+	ksft_print_msg("root's plain listener on the root: %s at %.0f ms (rc %d)\n",
 		       res.woken ? "told" : "not told", res.woken_ms, rc);
 	if (rc != 0 || !killed)
 		return KSFT_FAIL;
@@ -1523,7 +1628,12 @@ static int test_oom_reserve_system_plain(const char *root)
 }
 
 #define NOFAIL_MODULE	"test_oom_reaper"
-#define CHARGE_NOFAIL	"/sys/kernel/debug/oom_reaper_test/charge_nofail"
+#define TEST_MODULE_DIR	"/sys/kernel/debug/oom_reaper_test/"
+#define CHARGE_NOFAIL	TEST_MODULE_DIR "charge_nofail"
+#define HOLD_CHARGE	TEST_MODULE_DIR "hold_charge"
+#define HOLD_MMAP	TEST_MODULE_DIR "hold_mmap"
+#define HELD		TEST_MODULE_DIR "held"
+#define RELEASE		TEST_MODULE_DIR "release"
 #define CACHE_FILE	"oom_reserve_cache"	/* in the working directory */
 #define CACHE_SIZE	MB(8)
 
@@ -1631,6 +1741,179 @@ out:
 	return ret;
 }
 
+/* Wait until the test module holds @n tasks; 0, or -1 after 5 s. */
+static int wait_held(long n)
+{
+	char buf[32];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (read_text(HELD, buf, sizeof(buf)) > 0 && atol(buf) >= n)
+			return 0;
+		usleep(10000);
+	}
+	ksft_print_msg("the test module does not hold %ld tasks\n", n);
+	return -1;
+}
+
+static int release_held(void)
+{
+	return write_text(RELEASE, "1", 1) == 1 ? 0 : -1;
+}
+
+/* Write to the test module's file, opened before the OOM, in *@arg. */
+static int module_write_fn(const char *cgroup, void *arg)
+{
+	return write(*(int *)arg, "1", 1) == 1 ? 0 : errno;
+}
+
+/*
+ * During a grace period, a task killed (by the handler, say) that then
+ * charges at the limit fails its charge: it does not go to the OOM
+ * killer, which would count an "oom" event (v2) and tell v1's plain
+ * listeners of an OOM the handler is resolving. The task is killed while
+ * lib/test_oom_reaper.ko holds it, then charges one page.
+ */
+static int test_oom_reserve_grace_dying(const char *root)
+{
+	struct handler_args args = { 0 };
+	int loaded, fd = -1, listener = -1, rc, ret = KSFT_FAIL;
+	char *cgroup = NULL;
+	bool told = false;
+	long oom = 0;
+	pid_t pid;
+
+	loaded = cg_load_test_module(NOFAIL_MODULE);
+	if (loaded < 0)
+		return KSFT_SKIP;
+	cgroup = create_oom_group(root, "oom_reserve_dying", LIMIT, RESERVE);
+	if (!cgroup || shared_init() || grace_only(cgroup, "60000"))
+		goto out;
+	if (!v2) {
+		listener = register_listener(cgroup);
+		if (listener < 0)
+			goto out;
+	}
+	fd = open(HOLD_CHARGE, O_WRONLY);
+	pid = fd < 0 ? -1 : cg_fork_in(cgroup, module_write_fn, &fd);
+	if (pid < 0 || wait_held(1) ||
+	    start_handler_and_hog(cgroup, cgroup, &args) < 0)
+		goto out;
+	if (kill_pid(pid) || release_held())
+		goto out;
+	rc = cg_wait_exit(pid, 10);
+	if (v2)
+		oom = oom_event(cgroup, "oom ");
+	else
+		told = !wait_oom(listener, 0);
+	ksft_print_msg("a task killed in the grace period: %s; oom events %ld, listener %s\n",
+		       rc == -1 ? "killed" : rc == -2 ? "stuck" : "exited",
+		       oom, told ? "told" : "not told");
+	if (rc != -1 || oom || told)
+		goto out;
+	/* The handler's OOM is still its own. */
+	if (oom_event(cgroup, "oom_kill ") != 0 ||
+	    waitpid(shared->hog, NULL, WNOHANG) != 0) {
+		ksft_print_msg("the kernel OOM killer acted during the grace period\n");
+		goto out;
+	}
+	ret = KSFT_PASS;
+out:
+	release_held();
+	if (fd >= 0)
+		close(fd);
+	if (listener >= 0)
+		close(listener);
+	destroy_group(cgroup);
+	if (loaded > 0)
+		cg_unload_test_module(NOFAIL_MODULE);
+	return ret;
+}
+
+/* Fault in 20M, then let the test module hold the task and its mmap_lock. */
+static int big_held_fn(const char *cgroup, void *arg)
+{
+	size_t size = MB(20), off;
+	char *buf;
+
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	for (off = 0; off < size; off += PAGE_SIZE)
+		buf[off] = 1;
+	return module_write_fn(cgroup, arg);
+}
+
+/* The OOMs told on a handler's fd since the last read, or -1. */
+static long told_count(int fd)
+{
+	char buf[64] = "";
+	uint64_t n;
+	long told;
+
+	if (wait_oom(fd, 0))
+		return 0;
+	if (v2)
+		return pread(fd, buf, sizeof(buf) - 1, 0) > 0 &&
+		       sscanf(buf, "oom %ld", &told) == 1 ? told : -1;
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? (long)n : -1;
+}
+
+/*
+ * Without a grace period, a handler is told once per OOM, not once per
+ * charge that meets it. The kernel OOM killer's first victim cannot exit
+ * (lib/test_oom_reaper.ko holds it, and its mmap_lock, so that the OOM
+ * reaper gives up on it only after a second); the hog's charges meet the
+ * OOM all that time, until the OOM killer kills the hog too. The handler
+ * is registered on the parent, whose v1 eventfds memcg1 does not signal.
+ */
+static int test_oom_reserve_told_once(const char *root)
+{
+	int loaded, fd = -1, hfd = -1, ret = KSFT_FAIL;
+	char *parent = NULL, *child = NULL;
+	long told, ooms, kills;
+	pid_t pid;
+
+	loaded = cg_load_test_module(NOFAIL_MODULE);
+	if (loaded < 0)
+		return KSFT_SKIP;
+	child = create_parent_child(root, "oom_reserve_once", NULL, NULL, "0",
+				    &parent);
+	if (!child || grace_only(child, "0"))
+		goto out;
+	hfd = register_handler(parent);
+	fd = open(HOLD_MMAP, O_WRONLY);
+	if (hfd < 0 || fd < 0)
+		goto out;
+	pid = cg_fork_in(child, big_held_fn, &fd);
+	if (pid < 0 || wait_held(1))
+		goto out;
+	shared->hog = cg_fork_in(child, hog_fn, NULL);
+	if (cg_wait_exit(shared->hog, 30) != -1) {
+		ksft_print_msg("the hog was not killed\n");
+		goto out;
+	}
+	told = told_count(hfd);
+	ooms = v2 ? oom_event(child, "oom ") : -1;
+	kills = oom_event(child, "oom_kill ");
+	ksft_print_msg("one OOM: the handler told %ld times (oom events %ld, kills %ld of 2)\n",
+		       told, ooms, kills);
+	if (told >= 1 && told <= 2 && kills == 2)
+		ret = KSFT_PASS;
+out:
+	release_held();
+	if (fd >= 0)
+		close(fd);
+	if (hfd >= 0)
+		close(hfd);
+	destroy_group(child);
+	destroy_group(parent);
+	if (loaded > 0)
+		cg_unload_test_module(NOFAIL_MODULE);
+	return ret;
+}
+
 static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_write),
 	CG_TEST(test_oom_reserve_none),
@@ -1643,6 +1926,10 @@ static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_root_fd),
 	CG_TEST(test_oom_reserve_fallback),
 	CG_TEST(test_oom_reserve_grace_nofail),
+	CG_TEST(test_oom_reserve_listener),
+	CG_TEST(test_oom_reserve_dead_handler),
+	CG_TEST(test_oom_reserve_grace_dying),
+	CG_TEST(test_oom_reserve_told_once),
 };
 
 static const struct cg_test system_tests[] = {
