@@ -1637,6 +1637,16 @@ static int test_oom_reserve_system_plain(const char *root)
 #define CACHE_FILE	"oom_reserve_cache"	/* in the working directory */
 #define CACHE_SIZE	MB(8)
 
+/* Is the hog alive, and nobody killed by the kernel in @cgroup? */
+static bool oom_killer_waited(const char *cgroup)
+{
+	if (oom_event(cgroup, "oom_kill ") == 0 &&
+	    waitpid(shared->hog, NULL, WNOHANG) == 0)
+		return true;
+	ksft_print_msg("the kernel OOM killer acted during the grace period\n");
+	return false;
+}
+
 /* @size bytes in @path, written to disk and dropped from the page cache. */
 static int make_uncached_file(const char *path, size_t size)
 {
@@ -1723,11 +1733,8 @@ static int test_oom_reserve_grace_nofail(const char *root)
 	ksft_print_msg("page cache %ld KiB before 1M of __GFP_NOFAIL charges, %ld KiB after\n",
 		       before >> 10, after >> 10);
 	/* Reclaimed, not made room for by the OOM killer. */
-	if (oom_event(cgroup, "oom_kill ") != 0 ||
-	    waitpid(shared->hog, NULL, WNOHANG) != 0) {
-		ksft_print_msg("the kernel OOM killer acted during the grace period\n");
+	if (!oom_killer_waited(cgroup))
 		goto out;
-	}
 	if (before >= CACHE_SIZE && after < before / 2)
 		ret = KSFT_PASS;
 out:
@@ -1812,11 +1819,8 @@ static int test_oom_reserve_grace_dying(const char *root)
 	if (rc != -1 || oom || told)
 		goto out;
 	/* The handler's OOM is still its own. */
-	if (oom_event(cgroup, "oom_kill ") != 0 ||
-	    waitpid(shared->hog, NULL, WNOHANG) != 0) {
-		ksft_print_msg("the kernel OOM killer acted during the grace period\n");
+	if (!oom_killer_waited(cgroup))
 		goto out;
-	}
 	ret = KSFT_PASS;
 out:
 	release_held();
@@ -1914,6 +1918,47 @@ out:
 	return ret;
 }
 
+/*
+ * Each OOM is told: one that comes too soon after a grace period that ran
+ * out gets no grace period of its own, but its handlers hear of it. A
+ * handler that does nothing, registered on the parent; two hogs, one after
+ * the other, each killed by the kernel OOM killer.
+ */
+static int test_oom_reserve_told_again(const char *root)
+{
+	char *parent = NULL, *child = NULL;
+	int i, hfd = -1, ret = KSFT_FAIL;
+	long told, kills;
+	pid_t hog;
+
+	child = create_parent_child(root, "oom_reserve_again", NULL, NULL, "0",
+				    &parent);
+	if (!child || grace_only(child, "5000"))
+		goto out;
+	hfd = register_handler(parent);
+	if (hfd < 0)
+		goto out;
+	for (i = 0; i < 2; i++) {
+		hog = cg_fork_in(child, hog_fn, NULL);
+		if (cg_wait_exit(hog, 30) != -1) {
+			ksft_print_msg("hog %d was not killed\n", i + 1);
+			goto out;
+		}
+	}
+	told = told_count(hfd);
+	kills = oom_event(child, "oom_kill ");
+	ksft_print_msg("two OOMs, the second soon after a grace period: told %ld times, %ld kills\n",
+		       told, kills);
+	if (told == 2 && kills == 2)
+		ret = KSFT_PASS;
+out:
+	if (hfd >= 0)
+		close(hfd);
+	destroy_group(child);
+	destroy_group(parent);
+	return ret;
+}
+
 static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_write),
 	CG_TEST(test_oom_reserve_none),
@@ -1930,6 +1975,7 @@ static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_dead_handler),
 	CG_TEST(test_oom_reserve_grace_dying),
 	CG_TEST(test_oom_reserve_told_once),
+	CG_TEST(test_oom_reserve_told_again),
 };
 
 static const struct cg_test system_tests[] = {
