@@ -1947,7 +1947,7 @@ static int test_oom_reserve_told_again(const char *root)
 	}
 	told = told_count(hfd);
 	kills = oom_event(child, "oom_kill ");
-	ksft_print_msg("two OOMs, the second soon after a grace period: told %ld times, %ld kills\n",
+	ksft_print_msg("two OOMs, one soon after a grace period: told %ld times, %ld kills\n",
 		       told, kills);
 	if (told == 2 && kills == 2)
 		ret = KSFT_PASS;
