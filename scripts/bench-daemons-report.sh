@@ -70,7 +70,10 @@ summary() {
 	done
 	f=$OUT/raw/daemons-patched.log
 	[ -f "$f" ] || f=$OUT/raw/daemons-base.log
-	sed -n 's/^# \(oomd.conf\|earlyoom\):/- \1:/p' "$f" 2>/dev/null | sort -u
+	# The settings come first; later lines with the same key are the
+	# daemons' own logs.
+	sed -n 's/^# \(oomd.conf\|earlyoom\):/- \1:/p' "$f" 2>/dev/null |
+		awk -F: '!seen[$1]++'
 	echo "- QEMU: TCG, 2 vCPUs, 768 MiB, a 128 MiB swap file; date $(date -u +%F)"
 	echo
 	echo "Times in ms from the first sign of the OOM (the slice's first charge at"
