@@ -1921,8 +1921,9 @@ out:
 /*
  * Each OOM is told: one that comes too soon after a grace period that ran
  * out gets no grace period of its own, but its handlers hear of it. A
- * handler that does nothing, registered on the parent; two hogs, one after
- * the other, each killed by the kernel OOM killer.
+ * handler that does nothing, registered on the parent; two hogs, the
+ * second a second after the first died, within the 5 s after the grace
+ * period that gets none; each killed by the kernel OOM killer.
  */
 static int test_oom_reserve_told_again(const char *root)
 {
@@ -1939,6 +1940,9 @@ static int test_oom_reserve_told_again(const char *root)
 	if (hfd < 0)
 		goto out;
 	for (i = 0; i < 2; i++) {
+		/* Apart by more than the quarter second that ends an OOM. */
+		if (i)
+			usleep(1000000);
 		hog = cg_fork_in(child, hog_fn, NULL);
 		if (cg_wait_exit(hog, 30) != -1) {
 			ksft_print_msg("hog %d was not killed\n", i + 1);
