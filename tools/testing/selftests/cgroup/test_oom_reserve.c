@@ -886,8 +886,10 @@ static int test_oom_reserve_root_fd(const char *root)
 	int fd, status, err;
 	pid_t pid;
 
-	if (!v2)
+	if (!v2) {
+		ksft_print_msg("v2 only: v1 has no file to open per handler\n");
 		return KSFT_SKIP;
+	}
 	snprintf(path, sizeof(path), "%s/memory.oom.handler", root);
 	fd = open(path, O_RDWR);
 	if (fd < 0)
@@ -974,8 +976,10 @@ static int test_oom_reserve_listener(const char *root)
 	char *cgroup;
 	bool told;
 
-	if (v2)
+	if (v2) {
+		ksft_print_msg("v1 only: v2 has no plain listeners\n");
 		return KSFT_SKIP;
+	}
 	cgroup = create_oom_group(root, "oom_reserve_listener", LIMIT, RESERVE);
 	if (!cgroup || shared_init() || grace_only(cgroup, "60000"))
 		goto out;
@@ -1614,8 +1618,10 @@ static int test_oom_reserve_system_plain(const char *root)
 	struct system_oom res;
 	int rc = -1, killed;
 
-	if (v2)
+	if (v2) {
+		ksft_print_msg("v1 only: v2 has no plain listeners\n");
 		return KSFT_SKIP;
+	}
 	killed = system_oom(root, SYS_RESERVE, SYS_LONG_GRACE, SYS_PLAIN, &rc,
 			    &res);
 	if (killed < 0)
@@ -1963,6 +1969,176 @@ out:
 	return ret;
 }
 
+/*
+ * Shortening vm.oom_handler_grace_ms ends the grace periods that would
+ * run past the new setting: a deadline further away than a grace period
+ * is one no longer waited for. The handler does nothing; a second into
+ * a 60 s grace period, it is cut to half a second, and the kernel OOM
+ * killer kills the hog, whose charges keep meeting the OOM.
+ */
+static int test_oom_reserve_grace_cut(const char *root)
+{
+	int hfd = -1, rc, ret = KSFT_FAIL;
+	struct timespec t0;
+	char *cgroup;
+	double ms;
+
+	cgroup = create_oom_group(root, "oom_reserve_cut", LIMIT, RESERVE);
+	if (!cgroup || shared_init() || grace_only(cgroup, "60000"))
+		goto out;
+	hfd = register_handler(cgroup);
+	if (hfd < 0)
+		goto out;
+	shared->hog = cg_fork_in(cgroup, hog_fn, NULL);
+	if (shared->hog < 0 || wait_oom(hfd, 30000)) {
+		ksft_print_msg("the handler was not told of the OOM\n");
+		goto out;
+	}
+	usleep(1000000);
+	if (!oom_killer_waited(cgroup) || set_grace("500"))
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = cg_wait_exit(shared->hog, 10 * cg_slow_factor());
+	ms = since_ms(&t0);
+	ksft_print_msg("grace 60 s cut to 0.5 s a second in: the hog %s after %.0f ms\n",
+		       rc == -1 ? "killed" : "not killed", ms);
+	if (rc == -1 && oom_event(cgroup, "oom_kill ") >= 1)
+		ret = KSFT_PASS;
+out:
+	if (hfd >= 0)
+		close(hfd);
+	destroy_group(cgroup);
+	return ret;
+}
+
+/* Fault in 24M, unkillable by the OOM killer, and wait to be killed. */
+static int filler_fn(const char *cgroup, void *arg)
+{
+	size_t size = MB(24), off;
+	char *buf;
+
+	if (write_text("/proc/self/oom_score_adj", "-1000", 5) != 5)
+		return 1;
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	for (off = 0; off < size; off += PAGE_SIZE)
+		buf[off] = 1;
+	shared->registered = 1;
+	pause();
+	return 0;
+}
+
+/* Unkillable by the OOM killer, let the test module hold the task. */
+static int unkillable_write_fn(const char *cgroup, void *arg)
+{
+	if (write_text("/proc/self/oom_score_adj", "-1000", 5) != 5)
+		return 1;
+	return module_write_fn(cgroup, arg);
+}
+
+/*
+ * Unkillable by the OOM killer until the test's go, then a hog. What
+ * allocates kernel memory is done before: the hog's first charge, when
+ * the cgroup is full, starts a grace period, and during one its syscalls
+ * fail rather than wait.
+ */
+static int hog_on_go_fn(const char *cgroup, void *arg)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	char *buf, *ptr;
+
+	if (fd < 0 || write(fd, "-1000", 5) != 5)
+		return 1;
+	buf = mmap(NULL, HOG_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return 1;
+	shared->woken = 1;
+	while (!READ_ONCE(shared->go))
+		usleep(1000);
+	if (pwrite(fd, "0", 1, 0) != 1)
+		return 1;
+	for (ptr = buf; ptr < buf + HOG_SIZE; ptr += PAGE_SIZE)
+		*ptr = 1;
+	return 0;
+}
+
+/*
+ * A dying task that meets an OOM is no OOM of its own: the OOM killer
+ * passes it over. It tells nobody, and the task that meets the OOM next,
+ * a moment later, starts the grace period. The cgroup is put over its
+ * limit by a memory.max below the usage of a task the OOM killer may not
+ * kill (v2: v1 refuses a limit below the usage); a task killed while
+ * lib/test_oom_reaper.ko holds it then charges a page, and a hog meets
+ * the OOM as soon as that counted an "oom" event.
+ */
+static int test_oom_reserve_dying_first(const char *root)
+{
+	int loaded, fd = -1, hfd = -1, i, ret = KSFT_FAIL;
+	char *cgroup = NULL;
+	bool waited;
+	long ooms;
+	pid_t pid;
+
+	if (!v2) {
+		ksft_print_msg("v2 only: v1 refuses a limit below the usage\n");
+		return KSFT_SKIP;
+	}
+	loaded = cg_load_test_module(NOFAIL_MODULE);
+	if (loaded < 0)
+		return KSFT_SKIP;
+	cgroup = create_oom_group(root, "oom_reserve_first", LIMIT, RESERVE);
+	if (!cgroup || shared_init() || grace_only(cgroup, "60000"))
+		goto out;
+	if (cg_fork_in(cgroup, filler_fn, NULL) < 0 ||
+	    wait_flag(&shared->registered, 30))
+		goto out;
+	fd = open(HOLD_CHARGE, O_WRONLY);
+	pid = fd < 0 ? -1 : cg_fork_in(cgroup, unkillable_write_fn, &fd);
+	shared->hog = cg_fork_in(cgroup, hog_on_go_fn, NULL);
+	if (pid < 0 || shared->hog < 0 || wait_held(1) ||
+	    wait_flag(&shared->woken, 10))
+		goto out;
+	/* Over the limit, and nobody the OOM killer may kill. */
+	if (cg_write(cgroup, "memory.max", "16M"))
+		goto out;
+	hfd = register_handler(cgroup);
+	if (hfd < 0)
+		goto out;
+	ooms = oom_event(cgroup, "oom ");
+	if (kill_pid(pid) || release_held())
+		goto out;
+	for (i = 0; i < 10000 && oom_event(cgroup, "oom ") == ooms; i++)
+		usleep(1000);
+	shared->go = 1;
+	if (i == 10000) {
+		ksft_print_msg("the killed task met no OOM\n");
+		goto out;
+	}
+	if (wait_oom(hfd, 10000)) {
+		ksft_print_msg("the handler was not told of the hog's OOM\n");
+		goto out;
+	}
+	usleep(1000000);
+	waited = oom_killer_waited(cgroup);
+	ksft_print_msg("a killed task met the OOM first: the hog %s\n",
+		       waited ? "waits" : "is gone");
+	if (waited && cg_wait_exit(pid, 10) == -1)
+		ret = KSFT_PASS;
+out:
+	release_held();
+	if (fd >= 0)
+		close(fd);
+	if (hfd >= 0)
+		close(hfd);
+	destroy_group(cgroup);
+	if (loaded > 0)
+		cg_unload_test_module(NOFAIL_MODULE);
+	return ret;
+}
+
 static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_write),
 	CG_TEST(test_oom_reserve_none),
@@ -1980,6 +2156,8 @@ static const struct cg_test cgroup_tests[] = {
 	CG_TEST(test_oom_reserve_grace_dying),
 	CG_TEST(test_oom_reserve_told_once),
 	CG_TEST(test_oom_reserve_told_again),
+	CG_TEST(test_oom_reserve_grace_cut),
+	CG_TEST(test_oom_reserve_dying_first),
 };
 
 static const struct cg_test system_tests[] = {
