@@ -2123,7 +2123,7 @@ static int test_oom_reserve_dying_first(const char *root)
 	if (rc != -1 || maxes < 1 || ooms || told)
 		goto out;
 	shared->go = 1;
-	if (wait_oom(hfd, 10000)) {
+	if (wait_oom(hfd, 10000 * cg_slow_factor())) {
 		ksft_print_msg("the handler was not told of the hog's OOM\n");
 		goto out;
 	}
