@@ -1774,6 +1774,23 @@ static int release_held(void)
 	return write_text(RELEASE, "1", 1) == 1 ? 0 : -1;
 }
 
+/*
+ * End a test that used the test module's holds: release the held tasks,
+ * close @fd and @fd2 (either may be -1), remove @cgroup, and unload the
+ * module if the test loaded it (@loaded > 0).
+ */
+static void held_test_done(int loaded, int fd, int fd2, char *cgroup)
+{
+	release_held();
+	if (fd >= 0)
+		close(fd);
+	if (fd2 >= 0)
+		close(fd2);
+	destroy_group(cgroup);
+	if (loaded > 0)
+		cg_unload_test_module(NOFAIL_MODULE);
+}
+
 /* Write to the test module's file, opened before the OOM, in *@arg. */
 static int module_write_fn(const char *cgroup, void *arg)
 {
@@ -1829,14 +1846,7 @@ static int test_oom_reserve_grace_dying(const char *root)
 		goto out;
 	ret = KSFT_PASS;
 out:
-	release_held();
-	if (fd >= 0)
-		close(fd);
-	if (listener >= 0)
-		close(listener);
-	destroy_group(cgroup);
-	if (loaded > 0)
-		cg_unload_test_module(NOFAIL_MODULE);
+	held_test_done(loaded, fd, listener, cgroup);
 	return ret;
 }
 
@@ -1912,15 +1922,8 @@ static int test_oom_reserve_told_once(const char *root)
 	if (told >= 1 && told <= 2 && kills == 2)
 		ret = KSFT_PASS;
 out:
-	release_held();
-	if (fd >= 0)
-		close(fd);
-	if (hfd >= 0)
-		close(hfd);
-	destroy_group(child);
+	held_test_done(loaded, fd, hfd, child);
 	destroy_group(parent);
-	if (loaded > 0)
-		cg_unload_test_module(NOFAIL_MODULE);
 	return ret;
 }
 
@@ -2134,14 +2137,7 @@ static int test_oom_reserve_dying_first(const char *root)
 	if (waited)
 		ret = KSFT_PASS;
 out:
-	release_held();
-	if (fd >= 0)
-		close(fd);
-	if (hfd >= 0)
-		close(hfd);
-	destroy_group(cgroup);
-	if (loaded > 0)
-		cg_unload_test_module(NOFAIL_MODULE);
+	held_test_done(loaded, fd, hfd, cgroup);
 	return ret;
 }
 
