@@ -210,6 +210,27 @@ static int ack_oom(int fd)
 	return read(fd, &n, sizeof(n)) == sizeof(n) ? 0 : -1;
 }
 
+/* Make the caller a task that the kernel OOM killer never picks. */
+static int unkillable(void)
+{
+	return write_text("/proc/self/oom_score_adj", "-1000", 5) == 5 ? 0 : -1;
+}
+
+/* Map @size bytes of private anonymous memory and fault every page in. */
+static int fault_in(size_t size)
+{
+	char *buf;
+	size_t off;
+
+	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return -1;
+	for (off = 0; off < size; off += PAGE_SIZE)
+		buf[off] = 1;
+	return 0;
+}
+
 struct handler_args {
 	size_t size;		/* to allocate once woken */
 	bool kill_hog;		/* then kill shared->hog */
@@ -246,7 +267,7 @@ static int handler_fn(const char *cgroup, void *arg)
 	size_t off;
 	int fd;
 
-	if (write_text("/proc/self/oom_score_adj", "-1000", 5) != 5)
+	if (unkillable())
 		return 1;
 	fd = register_handler(a->on ?: cgroup);
 	if (fd >= 0 && a->also && register_handler(a->also) < 0)
@@ -291,15 +312,7 @@ static int handler_fn(const char *cgroup, void *arg)
 
 static int hog_fn(const char *cgroup, void *arg)
 {
-	char *buf, *ptr;
-
-	buf = mmap(NULL, HOG_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return 1;
-	for (ptr = buf; ptr < buf + HOG_SIZE; ptr += PAGE_SIZE)
-		*ptr = 1;
-	return 0;
+	return fault_in(HOG_SIZE) ? 1 : 0;
 }
 
 /* Wait up to @timeout_s for *@flag to reach @val. */
@@ -1853,15 +1866,8 @@ out:
 /* Fault in 20M, then let the test module hold the task and its mmap_lock. */
 static int big_held_fn(const char *cgroup, void *arg)
 {
-	size_t size = MB(20), off;
-	char *buf;
-
-	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	if (fault_in(MB(20)))
 		return 1;
-	for (off = 0; off < size; off += PAGE_SIZE)
-		buf[off] = 1;
 	return module_write_fn(cgroup, arg);
 }
 
@@ -2018,17 +2024,8 @@ out:
 /* Fault in 24M, unkillable by the OOM killer, and wait to be killed. */
 static int filler_fn(const char *cgroup, void *arg)
 {
-	size_t size = MB(24), off;
-	char *buf;
-
-	if (write_text("/proc/self/oom_score_adj", "-1000", 5) != 5)
+	if (unkillable() || fault_in(MB(24)))
 		return 1;
-	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return 1;
-	for (off = 0; off < size; off += PAGE_SIZE)
-		buf[off] = 1;
 	shared->registered = 1;
 	pause();
 	return 0;
@@ -2037,7 +2034,7 @@ static int filler_fn(const char *cgroup, void *arg)
 /* Unkillable by the OOM killer, let the test module hold the task. */
 static int unkillable_write_fn(const char *cgroup, void *arg)
 {
-	if (write_text("/proc/self/oom_score_adj", "-1000", 5) != 5)
+	if (unkillable())
 		return 1;
 	return module_write_fn(cgroup, arg);
 }
